@@ -1,0 +1,501 @@
+//! One typed `Config`, read from environment variables (and an optional `.env`, loaded by the
+//! binary before this runs) and validated at start. A missing or malformed value is a
+//! [`ConfigError`] naming the variable and what is expected; secret values never appear in
+//! errors or in `Debug` output.
+
+use std::fmt;
+use std::net::{IpAddr, Ipv4Addr};
+use std::path::PathBuf;
+use std::str::FromStr;
+use std::time::Duration;
+
+/// The minimum length of `JWT_SECRET`, in bytes.
+pub const MIN_JWT_SECRET_BYTES: usize = 32;
+
+/// `APP_ENV`: development is forgiving and self-configuring, production is strict.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AppEnv {
+    Development,
+    Production,
+}
+
+impl AppEnv {
+    pub fn is_production(self) -> bool {
+        self == AppEnv::Production
+    }
+}
+
+/// A value that must not be printed: `Debug` and `Display` show a placeholder.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn new(value: impl Into<String>) -> Self {
+        Self(value.into())
+    }
+
+    /// The secret itself; call only where it is used, never to log it.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Secret([redacted])")
+    }
+}
+
+/// The whole configuration of the service.
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub env: AppEnv,
+    pub database: DatabaseConfig,
+    pub http: HttpConfig,
+    pub auth: AuthConfig,
+    pub limits: Limits,
+}
+
+#[derive(Debug, Clone)]
+pub struct DatabaseConfig {
+    /// `DATABASE_URL`; `None` runs the embedded PostgreSQL under `data_dir`.
+    pub url: Option<Secret>,
+    /// `DIRECT_URL`: a connection that bypasses a pooler, for migrations.
+    pub direct_url: Option<Secret>,
+    /// `DATA_DIR`: the embedded cluster, generated secrets, local files.
+    pub data_dir: PathBuf,
+    /// `POSTGRES_BIN_DIR`: where `initdb` and `postgres` are, when discovery is not enough.
+    pub postgres_bin_dir: Option<PathBuf>,
+    /// `DB_POOL_SIZE`.
+    pub pool_size: usize,
+    /// `DB_ACQUIRE_TIMEOUT_MS`: how long a request waits for a connection.
+    pub acquire_timeout: Duration,
+    /// `DB_STATEMENT_TIMEOUT_MS`: the server-side limit on one SQL statement.
+    pub statement_timeout: Duration,
+}
+
+#[derive(Debug, Clone)]
+pub struct HttpConfig {
+    /// `HOST`.
+    pub host: IpAddr,
+    /// `PORT`.
+    pub port: u16,
+    /// `CORS_ORIGIN`: comma-separated origins allowed to call the API from a browser.
+    pub cors_origins: Vec<String>,
+    /// `TRUST_PROXY`: take the client address from `X-Forwarded-For`.
+    pub trust_proxy: bool,
+}
+
+#[derive(Debug, Clone)]
+pub struct AuthConfig {
+    /// `JWT_SECRET`; in development a missing secret is generated and kept under `DATA_DIR`.
+    pub jwt_secret: Option<Secret>,
+    /// `ADMIN_EMAIL` and `ADMIN_PASSWORD`: the first administrator, created on an empty database.
+    pub bootstrap_admin: Option<BootstrapAdmin>,
+    /// `PASSWORD_HASHING_CONCURRENCY`: password hashes computed at once.
+    pub hashing_concurrency: usize,
+}
+
+#[derive(Debug, Clone)]
+pub struct BootstrapAdmin {
+    pub email: String,
+    pub password: Secret,
+}
+
+/// Limits on what one request may ask for (SPEC 7).
+#[derive(Debug, Clone, Copy)]
+pub struct Limits {
+    /// `MAX_QUERY_DEPTH`.
+    pub query_depth: usize,
+    /// `MAX_QUERY_COMPLEXITY`.
+    pub query_complexity: usize,
+    /// `MAX_BATCH_SIZE`: operations in one batched request.
+    pub batch_size: usize,
+    /// `MAX_PAGE_SIZE`: the largest `first` of a connection.
+    pub page_size: usize,
+    /// `MAX_BODY_BYTES`: a JSON request body.
+    pub body_bytes: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Self {
+            query_depth: 12,
+            query_complexity: 5_000,
+            batch_size: 20,
+            page_size: 500,
+            body_bytes: 1024 * 1024,
+        }
+    }
+}
+
+/// A configuration variable that is missing or malformed.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("configuration error: {variable} {problem}")]
+pub struct ConfigError {
+    pub variable: &'static str,
+    pub problem: String,
+}
+
+impl ConfigError {
+    fn new(variable: &'static str, problem: impl Into<String>) -> Self {
+        Self {
+            variable,
+            problem: problem.into(),
+        }
+    }
+}
+
+impl Config {
+    /// Reads the process environment.
+    pub fn from_env() -> Result<Self, ConfigError> {
+        Self::from_lookup(|name| std::env::var(name).ok())
+    }
+
+    /// Reads variables through `lookup`, so that tests can supply their own.
+    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
+        let vars = Vars(&lookup);
+        let env = match vars.get("APP_ENV").as_deref() {
+            None | Some("development") => AppEnv::Development,
+            Some("production") => AppEnv::Production,
+            Some(other) => {
+                return Err(ConfigError::new(
+                    "APP_ENV",
+                    format!("must be \"development\" or \"production\", not {other:?}"),
+                ));
+            }
+        };
+        let production = env.is_production();
+
+        let url = vars.secret("DATABASE_URL");
+        if production && url.is_none() {
+            return Err(ConfigError::new(
+                "DATABASE_URL",
+                "is required in production (a postgres:// URL)",
+            ));
+        }
+        if let Some(url) = &url {
+            check_postgres_url("DATABASE_URL", url)?;
+        }
+        let direct_url = vars.secret("DIRECT_URL");
+        if let Some(direct) = &direct_url {
+            check_postgres_url("DIRECT_URL", direct)?;
+        }
+        let database = DatabaseConfig {
+            url,
+            direct_url,
+            data_dir: vars
+                .get("DATA_DIR")
+                .map_or_else(|| PathBuf::from("./data"), PathBuf::from),
+            postgres_bin_dir: vars.get("POSTGRES_BIN_DIR").map(PathBuf::from),
+            pool_size: vars.parse_in("DB_POOL_SIZE", 10, 1..=1000, "a pool size from 1 to 1000")?,
+            acquire_timeout: Duration::from_millis(vars.parse_in(
+                "DB_ACQUIRE_TIMEOUT_MS",
+                5_000,
+                1..=600_000,
+                "milliseconds from 1 to 600000",
+            )?),
+            statement_timeout: Duration::from_millis(vars.parse_in(
+                "DB_STATEMENT_TIMEOUT_MS",
+                10_000,
+                1..=3_600_000,
+                "milliseconds from 1 to 3600000",
+            )?),
+        };
+
+        let default_host = if production {
+            IpAddr::V4(Ipv4Addr::UNSPECIFIED)
+        } else {
+            IpAddr::V4(Ipv4Addr::LOCALHOST)
+        };
+        let http = HttpConfig {
+            host: vars.parse(
+                "HOST",
+                default_host,
+                "an IP address such as 0.0.0.0 or 127.0.0.1",
+            )?,
+            port: vars.parse_in("PORT", 4000, 1..=65535, "a port number from 1 to 65535")?,
+            cors_origins: parse_origins(vars.get("CORS_ORIGIN").as_deref())?,
+            trust_proxy: vars.parse("TRUST_PROXY", false, "true or false")?,
+        };
+
+        let jwt_secret = vars.secret("JWT_SECRET");
+        match &jwt_secret {
+            None if production => {
+                return Err(ConfigError::new(
+                    "JWT_SECRET",
+                    "is required in production (at least 32 bytes of random text)",
+                ));
+            }
+            Some(secret) if secret.expose().len() < MIN_JWT_SECRET_BYTES => {
+                return Err(ConfigError::new(
+                    "JWT_SECRET",
+                    "must be at least 32 bytes long",
+                ));
+            }
+            _ => {}
+        }
+        // ADMIN_PASSWORD alone is what `millennium admin create` reads; ADMIN_EMAIL alone is
+        // a mistake.
+        let bootstrap_admin = match (vars.get("ADMIN_EMAIL"), vars.secret("ADMIN_PASSWORD")) {
+            (Some(email), Some(password)) => Some(BootstrapAdmin { email, password }),
+            (Some(_), None) => {
+                return Err(ConfigError::new(
+                    "ADMIN_PASSWORD",
+                    "is required when ADMIN_EMAIL is set",
+                ));
+            }
+            (None, _) => None,
+        };
+        let auth = AuthConfig {
+            jwt_secret,
+            bootstrap_admin,
+            hashing_concurrency: vars.parse_in(
+                "PASSWORD_HASHING_CONCURRENCY",
+                std::thread::available_parallelism().map_or(2, usize::from),
+                1..=256,
+                "a number from 1 to 256",
+            )?,
+        };
+
+        let defaults = Limits::default();
+        let limits = Limits {
+            query_depth: vars.parse_in(
+                "MAX_QUERY_DEPTH",
+                defaults.query_depth,
+                1..=100,
+                "a depth from 1 to 100",
+            )?,
+            query_complexity: vars.parse_in(
+                "MAX_QUERY_COMPLEXITY",
+                defaults.query_complexity,
+                1..=10_000_000,
+                "a number from 1 to 10000000",
+            )?,
+            batch_size: vars.parse_in(
+                "MAX_BATCH_SIZE",
+                defaults.batch_size,
+                1..=1000,
+                "a number from 1 to 1000",
+            )?,
+            page_size: vars.parse_in(
+                "MAX_PAGE_SIZE",
+                defaults.page_size,
+                1..=10_000,
+                "a number from 1 to 10000",
+            )?,
+            body_bytes: vars.parse_in(
+                "MAX_BODY_BYTES",
+                defaults.body_bytes,
+                1024..=(64 * 1024 * 1024),
+                "a size in bytes from 1024 to 67108864",
+            )?,
+        };
+
+        Ok(Config {
+            env,
+            database,
+            http,
+            auth,
+            limits,
+        })
+    }
+}
+
+struct Vars<'a>(&'a dyn Fn(&str) -> Option<String>);
+
+impl Vars<'_> {
+    /// A set, non-blank variable, trimmed.
+    fn get(&self, name: &str) -> Option<String> {
+        (self.0)(name)
+            .map(|value| value.trim().to_owned())
+            .filter(|value| !value.is_empty())
+    }
+
+    fn secret(&self, name: &str) -> Option<Secret> {
+        self.get(name).map(Secret)
+    }
+
+    fn parse<T: FromStr>(
+        &self,
+        name: &'static str,
+        default: T,
+        expected: &str,
+    ) -> Result<T, ConfigError> {
+        match self.get(name) {
+            None => Ok(default),
+            Some(raw) => raw
+                .parse()
+                .map_err(|_| ConfigError::new(name, format!("must be {expected}, not {raw:?}"))),
+        }
+    }
+
+    fn parse_in<T>(
+        &self,
+        name: &'static str,
+        default: T,
+        range: std::ops::RangeInclusive<T>,
+        expected: &str,
+    ) -> Result<T, ConfigError>
+    where
+        T: FromStr + PartialOrd + fmt::Display,
+    {
+        let value = self.parse(name, default, expected)?;
+        if range.contains(&value) {
+            Ok(value)
+        } else {
+            Err(ConfigError::new(
+                name,
+                format!("must be {expected}, not {value}"),
+            ))
+        }
+    }
+}
+
+fn check_postgres_url(variable: &'static str, url: &Secret) -> Result<(), ConfigError> {
+    let value = url.expose();
+    if value.starts_with("postgres://") || value.starts_with("postgresql://") {
+        Ok(())
+    } else {
+        Err(ConfigError::new(
+            variable,
+            "must be a postgres:// or postgresql:// URL",
+        ))
+    }
+}
+
+fn parse_origins(raw: Option<&str>) -> Result<Vec<String>, ConfigError> {
+    let Some(raw) = raw else {
+        return Ok(Vec::new());
+    };
+    raw.split(',')
+        .map(str::trim)
+        .filter(|origin| !origin.is_empty())
+        .map(|origin| {
+            let origin = origin.trim_end_matches('/');
+            let valid = (origin.starts_with("http://") || origin.starts_with("https://"))
+                && !origin.contains(char::is_whitespace)
+                && origin.is_ascii();
+            if valid {
+                Ok(origin.to_owned())
+            } else {
+                Err(ConfigError::new(
+                    "CORS_ORIGIN",
+                    format!(
+                        "must be a comma-separated list of origins such as https://app.example.org, not {origin:?}"
+                    ),
+                ))
+            }
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn config(vars: &[(&str, &str)]) -> Result<Config, ConfigError> {
+        let map: HashMap<String, String> = vars
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect();
+        Config::from_lookup(|name| map.get(name).cloned())
+    }
+
+    #[test]
+    fn development_needs_nothing() {
+        let config = config(&[]).expect("defaults are valid");
+        assert_eq!(config.env, AppEnv::Development);
+        assert!(config.database.url.is_none());
+        assert_eq!(config.database.data_dir, PathBuf::from("./data"));
+        assert_eq!(config.http.port, 4000);
+        assert_eq!(config.limits.batch_size, 20);
+        assert_eq!(config.database.statement_timeout, Duration::from_secs(10));
+    }
+
+    #[test]
+    fn production_requires_a_database_and_a_long_secret() {
+        let err = config(&[("APP_ENV", "production")]).expect_err("must fail");
+        assert_eq!(err.variable, "DATABASE_URL");
+
+        let err = config(&[
+            ("APP_ENV", "production"),
+            ("DATABASE_URL", "postgres://db/app"),
+        ])
+        .expect_err("must fail");
+        assert_eq!(err.variable, "JWT_SECRET");
+
+        let err = config(&[
+            ("APP_ENV", "production"),
+            ("DATABASE_URL", "postgres://db/app"),
+            ("JWT_SECRET", "too-short-secret"),
+        ])
+        .expect_err("must fail");
+        assert_eq!(err.variable, "JWT_SECRET");
+        assert!(!err.to_string().contains("too-short-secret"));
+
+        let ok = config(&[
+            ("APP_ENV", "production"),
+            ("DATABASE_URL", "postgres://db/app"),
+            ("JWT_SECRET", "0123456789abcdef0123456789abcdef"),
+        ])
+        .expect("valid");
+        assert_eq!(ok.http.host, IpAddr::V4(Ipv4Addr::UNSPECIFIED));
+    }
+
+    #[test]
+    fn malformed_values_name_the_variable_and_the_expectation() {
+        let err = config(&[("PORT", "eighty")]).expect_err("must fail");
+        assert_eq!(
+            err.to_string(),
+            "configuration error: PORT must be a port number from 1 to 65535, not \"eighty\""
+        );
+        let err = config(&[("PORT", "0")]).expect_err("must fail");
+        assert_eq!(err.variable, "PORT");
+        let err = config(&[("APP_ENV", "staging")]).expect_err("must fail");
+        assert_eq!(err.variable, "APP_ENV");
+        let err = config(&[("DB_POOL_SIZE", "-3")]).expect_err("must fail");
+        assert_eq!(err.variable, "DB_POOL_SIZE");
+        let err = config(&[("CORS_ORIGIN", "localhost:3000")]).expect_err("must fail");
+        assert_eq!(err.variable, "CORS_ORIGIN");
+    }
+
+    #[test]
+    fn secrets_never_appear_in_errors_or_debug_output() {
+        let err =
+            config(&[("DATABASE_URL", "mysql://user:hunter2@db/app")]).expect_err("must fail");
+        assert!(!err.to_string().contains("hunter2"));
+
+        let config = config(&[
+            ("DATABASE_URL", "postgres://user:hunter2@db/app"),
+            ("JWT_SECRET", "s3cr3t-s3cr3t-s3cr3t-s3cr3t-s3cr3t"),
+            ("ADMIN_EMAIL", "boss@example.org"),
+            ("ADMIN_PASSWORD", "Sup3rSecret!"),
+        ])
+        .expect("valid");
+        let debug = format!("{config:?}");
+        assert!(!debug.contains("hunter2"));
+        assert!(!debug.contains("s3cr3t"));
+        assert!(!debug.contains("Sup3rSecret"));
+    }
+
+    #[test]
+    fn admin_email_and_password_come_together() {
+        let err = config(&[("ADMIN_EMAIL", "boss@example.org")]).expect_err("must fail");
+        assert_eq!(err.variable, "ADMIN_PASSWORD");
+    }
+
+    #[test]
+    fn cors_origins_are_a_trimmed_list() {
+        let config = config(&[(
+            "CORS_ORIGIN",
+            "https://a.example.org/, http://localhost:5173",
+        )])
+        .expect("valid");
+        assert_eq!(
+            config.http.cors_origins,
+            vec!["https://a.example.org", "http://localhost:5173"]
+        );
+    }
+}

@@ -1,0 +1,195 @@
+//! PostgreSQL access: the connection pool, the retrying write transaction, and one module per
+//! table with its rows and queries. Functions take a connection, never the pool, so that a
+//! service decides what runs in one transaction.
+
+pub mod audit_logs;
+pub mod constraints;
+pub mod databases;
+pub mod login_history;
+pub mod migrations;
+pub mod schema;
+pub mod sessions;
+mod types;
+pub mod users;
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+use diesel::connection::{Instrumentation, InstrumentationEvent};
+use diesel::result::{DatabaseErrorKind, Error as DieselError};
+use diesel_async::pooled_connection::deadpool::{Pool, PoolError};
+use diesel_async::pooled_connection::{
+    AsyncDieselConnectionManager, ManagerConfig, RecyclingMethod,
+};
+use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
+use futures_util::FutureExt;
+use futures_util::future::BoxFuture;
+use scoped_futures::ScopedBoxFuture;
+
+use crate::config::DatabaseConfig;
+
+/// One PostgreSQL connection.
+pub type DbConn = AsyncPgConnection;
+/// The shared pool of connections.
+pub type DbPool = Pool<AsyncPgConnection>;
+
+/// How often a transaction that lost a serialization conflict is tried in all.
+pub const MAX_TRANSACTION_ATTEMPTS: u32 = 10;
+
+/// Pool settings taken from [`DatabaseConfig`].
+#[derive(Debug, Clone, Copy)]
+pub struct PoolSettings {
+    pub size: usize,
+    pub acquire_timeout: Duration,
+    pub statement_timeout: Duration,
+}
+
+impl From<&DatabaseConfig> for PoolSettings {
+    fn from(config: &DatabaseConfig) -> Self {
+        Self {
+            size: config.pool_size,
+            acquire_timeout: config.acquire_timeout,
+            statement_timeout: config.statement_timeout,
+        }
+    }
+}
+
+/// Counts the SQL statements sent through the pool's connections (for `/metrics`, and for tests
+/// that bound the statements a query costs).
+#[derive(Debug, Clone, Default)]
+pub struct StatementCounter(Arc<AtomicU64>);
+
+impl StatementCounter {
+    pub fn get(&self) -> u64 {
+        AtomicU64::load(&self.0, Ordering::Relaxed)
+    }
+
+    fn instrumentation(&self) -> impl Instrumentation {
+        let counter = Arc::clone(&self.0);
+        move |event: InstrumentationEvent<'_>| {
+            if matches!(event, InstrumentationEvent::StartQuery { .. }) {
+                counter.fetch_add(1, Ordering::Relaxed);
+            }
+        }
+    }
+}
+
+/// Builds the pool. No connection is opened until the first request needs one, so a server can
+/// start while its database is still coming up. A connection found closed (the server went away)
+/// is discarded when it comes back to the pool, so the pool heals once the database returns.
+pub fn build_pool(
+    url: &str,
+    settings: PoolSettings,
+    statements: &StatementCounter,
+) -> anyhow::Result<DbPool> {
+    let statement_timeout_ms = settings.statement_timeout.as_millis();
+    let statements = statements.clone();
+    let mut manager_config = ManagerConfig::<AsyncPgConnection>::default();
+    manager_config.recycling_method = RecyclingMethod::Fast;
+    manager_config.custom_setup = Box::new(move |url: &str| -> BoxFuture<'_, _> {
+        let instrumentation = statements.instrumentation();
+        async move {
+            let mut conn = AsyncPgConnection::establish(url).await?;
+            diesel::sql_query(format!("SET statement_timeout = {statement_timeout_ms}"))
+                .execute(&mut conn)
+                .await
+                .map_err(diesel::ConnectionError::CouldntSetupConfiguration)?;
+            conn.set_instrumentation(instrumentation);
+            Ok(conn)
+        }
+        .boxed()
+    });
+    let manager = AsyncDieselConnectionManager::new_with_config(url, manager_config);
+    let pool = Pool::builder(manager)
+        .max_size(settings.size)
+        .runtime(deadpool::Runtime::Tokio1)
+        .wait_timeout(Some(settings.acquire_timeout))
+        .create_timeout(Some(settings.acquire_timeout))
+        .recycle_timeout(Some(settings.acquire_timeout))
+        .build()?;
+    Ok(pool)
+}
+
+/// Errors that may come from a failed serialization and deserve another attempt.
+pub trait Retryable {
+    /// True for SQLSTATE 40001 (serialization failure).
+    fn is_serialization_failure(&self) -> bool;
+}
+
+impl Retryable for DieselError {
+    fn is_serialization_failure(&self) -> bool {
+        matches!(
+            self,
+            DieselError::DatabaseError(DatabaseErrorKind::SerializationFailure, _)
+        )
+    }
+}
+
+/// Runs `body` in a SERIALIZABLE transaction on a pooled connection, and runs it again (with a
+/// bounded, jittered back-off) when PostgreSQL reports a serialization failure. The body may
+/// therefore run more than once: it must do all its reads and writes through `conn`.
+///
+/// ```ignore
+/// db::write_transaction(&pool, |conn| async move { users::touch(conn, id).await }.scope_boxed())
+/// ```
+pub async fn write_transaction<'a, T, E, F>(pool: &DbPool, mut body: F) -> Result<T, E>
+where
+    F: for<'r> FnMut(&'r mut DbConn) -> ScopedBoxFuture<'a, 'r, Result<T, E>> + Send + 'a,
+    T: Send + 'a,
+    E: From<DieselError> + From<PoolError> + Retryable + Send + 'a,
+{
+    let mut attempt = 1;
+    loop {
+        let mut conn = pool.get().await?;
+        let outcome = conn
+            .build_transaction()
+            .serializable()
+            .run(async |conn| body(conn).await)
+            .await;
+        match outcome {
+            Err(err) if err.is_serialization_failure() && attempt < MAX_TRANSACTION_ATTEMPTS => {
+                tracing::debug!(attempt, "serialization failure, retrying the transaction");
+                tokio::time::sleep(backoff(attempt)).await;
+                attempt += 1;
+            }
+            outcome => return outcome,
+        }
+    }
+}
+
+/// 5 ms, 10 ms, 20 ms, … capped at 320 ms, each with up to as much again of random jitter so
+/// that competing transactions do not collide again in lockstep.
+fn backoff(attempt: u32) -> Duration {
+    let base_ms = 5u64 << attempt.saturating_sub(1).min(6);
+    let jitter_ms = rand::random_range(0..=base_ms);
+    Duration::from_millis(base_ms + jitter_ms)
+}
+
+/// A cheap round trip that proves the database answers.
+pub async fn ping(pool: &DbPool) -> Result<(), anyhow::Error> {
+    let mut conn = pool.get().await?;
+    diesel::sql_query("SELECT 1").execute(&mut conn).await?;
+    Ok(())
+}
+
+/// Whether a pool error means the database cannot be reached right now (as opposed to a bug).
+pub fn pool_error_is_unavailability(err: &PoolError) -> bool {
+    !matches!(err, PoolError::NoRuntimeSpecified)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_grows_and_stays_bounded() {
+        for attempt in 1..=MAX_TRANSACTION_ATTEMPTS + 5 {
+            let delay = backoff(attempt);
+            let base = 5u64 << (attempt - 1).min(6);
+            assert!(delay >= Duration::from_millis(base));
+            assert!(delay <= Duration::from_millis(2 * base));
+            assert!(delay <= Duration::from_millis(640));
+        }
+    }
+}

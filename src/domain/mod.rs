@@ -1,0 +1,19 @@
+//! The rules of the loan book as plain synchronous functions and types: no database, no HTTP,
+//! no GraphQL. Everything here is unit-testable with literal values.
+
+#[macro_use]
+mod text_enum;
+
+pub mod audit;
+pub mod email;
+pub mod ids;
+pub mod loan_status;
+pub mod lockout;
+pub mod password_policy;
+pub mod permissions;
+pub mod role;
+pub mod sessions;
+
+pub use ids::*;
+pub use loan_status::LoanStatus;
+pub use role::Role;

@@ -1,0 +1,215 @@
+//! The `millennium` command line: parse, set up logging, load the configuration, call the
+//! library.
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+use millennium::config::{Config, Secret};
+use millennium::db::migrations;
+use millennium::server::{self, Database};
+use millennium::services::{RequestMeta, staff};
+
+#[derive(Parser)]
+#[command(
+    name = "millennium",
+    version,
+    about = "The Millennium loan book: a GraphQL API for union-based microfinance."
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Serve the API (the default). Without DATABASE_URL, runs its own PostgreSQL under DATA_DIR.
+    Serve,
+    /// Manage the database schema.
+    Migrate {
+        #[command(subcommand)]
+        action: MigrateAction,
+    },
+    /// Manage staff accounts.
+    Admin {
+        #[command(subcommand)]
+        action: AdminAction,
+    },
+    /// The GraphQL schema.
+    Schema {
+        #[command(subcommand)]
+        action: SchemaAction,
+    },
+}
+
+#[derive(Subcommand)]
+enum MigrateAction {
+    /// Apply every pending migration.
+    Run,
+    /// Revert the most recent migration.
+    Revert {
+        /// Revert every migration.
+        #[arg(long)]
+        all: bool,
+    },
+    /// Revert the most recent migration and apply it again.
+    Redo,
+    /// List the migrations and whether each is applied.
+    Status,
+}
+
+#[derive(Subcommand)]
+enum AdminAction {
+    /// Create an administrator. The password comes from ADMIN_PASSWORD or a prompt.
+    Create {
+        #[arg(long)]
+        email: String,
+        #[arg(long, default_value = "System")]
+        first_name: String,
+        #[arg(long, default_value = "Administrator")]
+        last_name: String,
+    },
+}
+
+#[derive(Subcommand)]
+enum SchemaAction {
+    /// Print the GraphQL SDL (the content of schema.graphql).
+    Print,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    if let Some(Command::Schema {
+        action: SchemaAction::Print,
+    }) = cli.command
+    {
+        print!("{}", millennium::graphql::sdl());
+        return ExitCode::SUCCESS;
+    }
+    // A missing .env is normal; a malformed one is reported by the values it leaves unset.
+    let _ = dotenvy::dotenv();
+    let config = match Config::from_env() {
+        Ok(config) => config,
+        Err(err) => {
+            eprintln!("{err}");
+            return ExitCode::from(2);
+        }
+    };
+    millennium::telemetry::init(config.env);
+    let runtime = match tokio::runtime::Runtime::new() {
+        Ok(runtime) => runtime,
+        Err(err) => {
+            eprintln!("cannot start the async runtime: {err}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(run(cli.command.unwrap_or(Command::Serve), config)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            eprintln!("error: {err:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(command: Command, config: Config) -> anyhow::Result<()> {
+    match command {
+        Command::Serve => server::serve(config).await,
+        Command::Migrate { action } => {
+            with_database(&config, async |database| migrate(action, database).await).await
+        }
+        Command::Admin {
+            action:
+                AdminAction::Create {
+                    email,
+                    first_name,
+                    last_name,
+                },
+        } => {
+            let password = admin_password()?;
+            let config = &config;
+            with_database(config, async move |database| {
+                server::prepare_schema(config, database).await?;
+                let state = server::app_state(config, database).await?;
+                let new = staff::NewStaff {
+                    first_name,
+                    last_name,
+                    ..staff::NewStaff::admin(email, password)
+                };
+                let meta = RequestMeta {
+                    request_id: Some("cli".into()),
+                    ..RequestMeta::default()
+                };
+                let user = staff::create_staff(&state, &meta, None, &new)
+                    .await
+                    .map_err(|err| anyhow::anyhow!("{err}"))?;
+                println!("Created administrator {} ({}).", user.email, user.id);
+                Ok(())
+            })
+            .await
+        }
+        Command::Schema { .. } => Ok(()),
+    }
+}
+
+/// Opens the database (starting the embedded one if needed), runs `work`, and closes it.
+async fn with_database(
+    config: &Config,
+    work: impl AsyncFnOnce(&Database) -> anyhow::Result<()>,
+) -> anyhow::Result<()> {
+    let database = Database::open(config).await?;
+    let outcome = work(&database).await;
+    database.close().await?;
+    outcome
+}
+
+async fn migrate(action: MigrateAction, database: &Database) -> anyhow::Result<()> {
+    let url = database.migration_url();
+    match action {
+        MigrateAction::Run => {
+            let applied = migrations::run_pending(url).await?;
+            if applied.is_empty() {
+                println!("Nothing to apply: the schema is up to date.");
+            }
+            for name in applied {
+                println!("Applied {name}");
+            }
+        }
+        MigrateAction::Revert { all: true } => {
+            for name in migrations::revert_all(url).await? {
+                println!("Reverted {name}");
+            }
+        }
+        MigrateAction::Revert { all: false } => match migrations::revert_last(url).await? {
+            Some(name) => println!("Reverted {name}"),
+            None => println!("Nothing to revert."),
+        },
+        MigrateAction::Redo => match migrations::redo_last(url).await? {
+            Some(name) => println!("Redid {name}"),
+            None => println!("Nothing to redo."),
+        },
+        MigrateAction::Status => {
+            for migration in migrations::status(url).await? {
+                let mark = if migration.applied {
+                    "applied"
+                } else {
+                    "pending"
+                };
+                println!("{mark:8} {}", migration.name);
+            }
+        }
+    }
+    Ok(())
+}
+
+/// `ADMIN_PASSWORD`, or asked twice on the terminal without echo.
+fn admin_password() -> anyhow::Result<Secret> {
+    if let Ok(password) = std::env::var("ADMIN_PASSWORD") {
+        return Ok(Secret::new(password));
+    }
+    let first = rpassword::prompt_password("Password for the new administrator: ")?;
+    let second = rpassword::prompt_password("Repeat the password: ")?;
+    if first != second {
+        anyhow::bail!("the two passwords differ");
+    }
+    Ok(Secret::new(first))
+}

@@ -1,0 +1,244 @@
+//! Running the service: choosing the database (external or embedded), applying or checking
+//! migrations, the first administrator, the JWT secret, and serving HTTP until Ctrl-C or
+//! SIGTERM — after which the embedded PostgreSQL is stopped cleanly.
+
+use std::fs::{self, OpenOptions};
+use std::io::Write;
+use std::net::{IpAddr, SocketAddr};
+use std::os::unix::fs::OpenOptionsExt;
+use std::path::Path;
+use std::sync::Arc;
+
+use anyhow::{Context, bail};
+use rand::distr::{Alphanumeric, SampleString};
+
+use crate::clock::SystemClock;
+use crate::config::{AppEnv, Config, Secret};
+use crate::db::{self, PoolSettings, StatementCounter};
+use crate::embedded_pg::{EmbeddedOptions, EmbeddedPostgres, PgPrograms, SUPERUSER};
+use crate::services::staff::{self, Bootstrap};
+use crate::state::AppState;
+
+const JWT_SECRET_FILE: &str = "jwt.secret";
+
+/// The database the service uses: `DATABASE_URL`, or the embedded cluster it started.
+pub struct Database {
+    url: Secret,
+    migration_url: Secret,
+    embedded: Option<EmbeddedPostgres>,
+}
+
+impl Database {
+    /// Connects to `DATABASE_URL`, or creates and starts the embedded cluster under `DATA_DIR`.
+    pub async fn open(config: &Config) -> anyhow::Result<Self> {
+        if let Some(url) = &config.database.url {
+            let migration_url = config
+                .database
+                .direct_url
+                .clone()
+                .unwrap_or_else(|| url.clone());
+            return Ok(Self {
+                url: url.clone(),
+                migration_url,
+                embedded: None,
+            });
+        }
+        let programs = PgPrograms::discover(config.database.postgres_bin_dir.as_deref())?;
+        let options = EmbeddedOptions::persistent(config.database.data_dir.clone(), programs);
+        tracing::info!(data_dir = %options.data_dir.display(), "starting the embedded PostgreSQL");
+        let server =
+            tokio::task::spawn_blocking(move || EmbeddedPostgres::start(&options)).await??;
+        db::databases::ensure(server.url("postgres").expose(), SUPERUSER)
+            .await
+            .context("cannot create the service's database in the embedded PostgreSQL")?;
+        let url = server.url(SUPERUSER);
+        tracing::info!(port = server.port(), "the embedded PostgreSQL is ready");
+        Ok(Self {
+            migration_url: url.clone(),
+            url,
+            embedded: Some(server),
+        })
+    }
+
+    pub fn url(&self) -> &Secret {
+        &self.url
+    }
+
+    /// `DIRECT_URL` when set, else the service's URL.
+    pub fn migration_url(&self) -> &Secret {
+        &self.migration_url
+    }
+
+    /// Stops the embedded cluster, if this process started one.
+    pub async fn close(self) -> anyhow::Result<()> {
+        if let Some(server) = self.embedded {
+            tokio::task::spawn_blocking(move || server.stop()).await??;
+            tracing::info!("the embedded PostgreSQL has stopped");
+        }
+        Ok(())
+    }
+}
+
+/// Brings the schema up to date in development; in production refuses to go on with pending
+/// migrations, which only `millennium migrate run` applies.
+pub async fn prepare_schema(config: &Config, database: &Database) -> anyhow::Result<()> {
+    let pending = db::migrations::pending(database.migration_url()).await?;
+    if pending.is_empty() {
+        return Ok(());
+    }
+    if config.env == AppEnv::Production {
+        bail!(
+            "the database has {} pending migration(s) ({}); run `millennium migrate run` before starting the server",
+            pending.len(),
+            pending.join(", ")
+        );
+    }
+    for name in db::migrations::run_pending(database.migration_url()).await? {
+        tracing::info!(migration = %name, "applied migration");
+    }
+    Ok(())
+}
+
+/// The state of a running service on `database`.
+pub async fn app_state(config: &Config, database: &Database) -> anyhow::Result<AppState> {
+    let statements = StatementCounter::default();
+    let pool = db::build_pool(
+        database.url().expose(),
+        PoolSettings::from(&config.database),
+        &statements,
+    )?;
+    let jwt_secret = jwt_secret(config)?;
+    Ok(AppState::new(
+        config.clone(),
+        pool,
+        statements,
+        &jwt_secret,
+        Arc::new(SystemClock),
+    ))
+}
+
+/// `JWT_SECRET`, or in development a secret generated once and kept under `DATA_DIR`, so that
+/// sessions survive a restart.
+fn jwt_secret(config: &Config) -> anyhow::Result<Secret> {
+    if let Some(secret) = &config.auth.jwt_secret {
+        return Ok(secret.clone());
+    }
+    if config.env == AppEnv::Production {
+        bail!("JWT_SECRET is required in production");
+    }
+    let dir = &config.database.data_dir;
+    fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    let path = dir.join(JWT_SECRET_FILE);
+    if let Ok(existing) = fs::read_to_string(&path) {
+        let existing = existing.trim();
+        if existing.len() >= crate::config::MIN_JWT_SECRET_BYTES {
+            return Ok(Secret::new(existing));
+        }
+    }
+    let secret = Alphanumeric.sample_string(&mut rand::rng(), 48);
+    write_private(&path, &secret)?;
+    tracing::info!(path = %path.display(), "generated a development JWT secret (set JWT_SECRET to choose one)");
+    Ok(Secret::new(secret))
+}
+
+fn write_private(path: &Path, content: &str) -> anyhow::Result<()> {
+    let mut file = OpenOptions::new()
+        .create(true)
+        .truncate(true)
+        .write(true)
+        .mode(0o600)
+        .open(path)
+        .with_context(|| format!("cannot write {}", path.display()))?;
+    file.write_all(content.as_bytes())?;
+    Ok(())
+}
+
+/// `millennium serve`: runs until Ctrl-C or SIGTERM.
+pub async fn serve(config: Config) -> anyhow::Result<()> {
+    let database = Database::open(&config).await?;
+    let outcome = serve_on(&config, &database).await;
+    if let Err(err) = database.close().await {
+        tracing::error!(error = %err, "stopping the embedded PostgreSQL failed");
+    }
+    outcome
+}
+
+async fn serve_on(config: &Config, database: &Database) -> anyhow::Result<()> {
+    prepare_schema(config, database).await?;
+    let state = app_state(config, database).await?;
+    announce_bootstrap(
+        staff::bootstrap_first_admin(&state)
+            .await
+            .map_err(|err| anyhow::anyhow!("{err}"))?,
+    );
+
+    let address = SocketAddr::new(config.http.host, config.http.port);
+    let listener = tokio::net::TcpListener::bind(address).await.with_context(|| {
+        format!("cannot listen on {address} (is another program using port {}? set PORT to choose another)", config.http.port)
+    })?;
+    let bound = listener.local_addr()?;
+    let shown_host = match bound.ip() {
+        IpAddr::V4(ip) if ip.is_unspecified() => "localhost".to_owned(),
+        IpAddr::V6(ip) if ip.is_unspecified() => "localhost".to_owned(),
+        ip => ip.to_string(),
+    };
+    let base = format!("http://{shown_host}:{}", bound.port());
+    tracing::info!(address = %bound, "listening");
+    println!(
+        "Millennium is running. GraphiQL: {base}/graphiql  GraphQL: {base}/graphql  Health: {base}/health"
+    );
+
+    let app = crate::http::router(state);
+    axum::serve(
+        listener,
+        app.into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown_signal())
+    .await?;
+    tracing::info!("the HTTP server has stopped");
+    Ok(())
+}
+
+fn announce_bootstrap(outcome: Bootstrap) {
+    match outcome {
+        Bootstrap::HasStaff => {}
+        Bootstrap::Created { email } => tracing::info!(%email, "created the first administrator"),
+        Bootstrap::Generated { email, password } => {
+            // Shown once, on the console only: it is never logged or stored in clear.
+            println!();
+            println!("  First administrator created for this development database:");
+            println!("    email:    {email}");
+            println!("    password: {}", password.expose());
+            println!("  Change it after logging in (changePassword). It will not be shown again.");
+            println!();
+        }
+        Bootstrap::NoAdmin => tracing::warn!(
+            "the database has no staff account; create one with `millennium admin create --email …`"
+        ),
+    }
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        if let Err(err) = tokio::signal::ctrl_c().await {
+            tracing::error!(error = %err, "cannot listen for Ctrl-C");
+            std::future::pending::<()>().await;
+        }
+    };
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(err) => {
+                tracing::error!(error = %err, "cannot listen for SIGTERM");
+                std::future::pending::<()>().await;
+            }
+        }
+    };
+    tokio::select! {
+        () = ctrl_c => {},
+        () = terminate => {},
+    }
+    tracing::info!("shutting down");
+}

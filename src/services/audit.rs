@@ -1,0 +1,78 @@
+//! Writing the audit trail. Callers pass the connection of their own transaction, so the audit
+//! row commits or rolls back together with the change it describes.
+
+use chrono::{DateTime, Utc};
+use diesel::QueryResult;
+use serde_json::Value;
+use uuid::Uuid;
+
+use super::RequestMeta;
+use crate::db::{self, DbConn};
+use crate::domain::UserId;
+use crate::domain::audit::AuditAction;
+
+/// One audited event.
+#[derive(Debug, Clone)]
+pub struct AuditEvent<'a> {
+    pub action: AuditAction,
+    pub entity_name: &'a str,
+    pub entity_id: Option<Uuid>,
+    pub before: Option<Value>,
+    pub after: Option<Value>,
+    pub metadata: Option<Value>,
+}
+
+impl<'a> AuditEvent<'a> {
+    pub fn new(action: AuditAction, entity_name: &'a str, entity_id: Option<Uuid>) -> Self {
+        Self {
+            action,
+            entity_name,
+            entity_id,
+            before: None,
+            after: None,
+            metadata: None,
+        }
+    }
+
+    pub fn before(mut self, before: Value) -> Self {
+        self.before = Some(before);
+        self
+    }
+
+    pub fn after(mut self, after: Value) -> Self {
+        self.after = Some(after);
+        self
+    }
+
+    pub fn metadata(mut self, metadata: Value) -> Self {
+        self.metadata = Some(metadata);
+        self
+    }
+}
+
+/// Appends `event` by `actor` to the audit log.
+pub async fn record(
+    conn: &mut DbConn,
+    meta: &RequestMeta,
+    actor: Option<UserId>,
+    event: &AuditEvent<'_>,
+    now: DateTime<Utc>,
+) -> QueryResult<()> {
+    db::audit_logs::insert(
+        conn,
+        &db::audit_logs::NewAuditLog {
+            actor_user_id: actor,
+            action: event.action.as_str(),
+            entity_name: event.entity_name,
+            entity_id: event.entity_id,
+            before: event.before.as_ref(),
+            after: event.after.as_ref(),
+            metadata: event.metadata.as_ref(),
+            ip_address: meta.ip_address.as_deref(),
+            user_agent: meta.user_agent.as_deref(),
+            request_id: meta.request_id.as_deref(),
+            created_at: now,
+        },
+    )
+    .await
+}

@@ -1,0 +1,50 @@
+//! `AppState`: everything a request needs, built once and passed explicitly (no globals), so
+//! that tests can run differently configured apps side by side.
+
+use std::sync::Arc;
+
+use crate::clock::Clock;
+use crate::config::{Config, Secret};
+use crate::db::{DbPool, StatementCounter};
+use crate::services::passwords::Passwords;
+use crate::services::tokens::TokenKeys;
+
+#[derive(Clone)]
+pub struct AppState {
+    pub config: Arc<Config>,
+    pub db: DbPool,
+    pub clock: Arc<dyn Clock>,
+    pub tokens: Arc<TokenKeys>,
+    pub passwords: Passwords,
+    /// Statements sent through `db`'s connections.
+    pub statements: StatementCounter,
+}
+
+impl AppState {
+    pub fn new(
+        config: Config,
+        db: DbPool,
+        statements: StatementCounter,
+        jwt_secret: &Secret,
+        clock: Arc<dyn Clock>,
+    ) -> Self {
+        let passwords = Passwords::new(config.auth.hashing_concurrency);
+        Self {
+            config: Arc::new(config),
+            db,
+            clock,
+            tokens: Arc::new(TokenKeys::new(jwt_secret)),
+            passwords,
+            statements,
+        }
+    }
+}
+
+impl std::fmt::Debug for AppState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AppState")
+            .field("config", &self.config)
+            .field("clock", &self.clock)
+            .finish_non_exhaustive()
+    }
+}

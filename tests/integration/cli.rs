@@ -1,0 +1,388 @@
+//! The `millennium` binary itself: the embedded default end to end, configuration errors,
+//! production's refusal to serve on pending migrations, and the migrate and admin commands.
+
+use std::io::{BufRead, BufReader};
+use std::net::TcpListener;
+use std::path::Path;
+use std::process::{Child, Command, Output, Stdio};
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+use nix::sys::signal::{Signal, kill};
+use nix::unistd::Pid;
+use serde_json::{Value, json};
+
+use crate::support::db::{server, unique_name};
+use crate::support::http_client;
+
+const BINARY: &str = env!("CARGO_BIN_EXE_millennium");
+
+/// The binary with a clean environment: only what the test sets.
+fn millennium(vars: &[(&str, &str)]) -> Command {
+    let mut command = Command::new(BINARY);
+    command.env_clear();
+    for name in ["PATH", "HOME", "TMPDIR"] {
+        if let Some(value) = std::env::var_os(name) {
+            command.env(name, value);
+        }
+    }
+    command.env("RUST_LOG", "warn");
+    for (name, value) in vars {
+        command.env(name, value);
+    }
+    // No .env from the repository.
+    command.current_dir(std::env::temp_dir());
+    command
+}
+
+fn run(command: &mut Command) -> Output {
+    command.output().expect("run millennium")
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind(("127.0.0.1", 0))
+        .expect("bind")
+        .local_addr()
+        .expect("addr")
+        .port()
+}
+
+/// A running server and the lines it printed so far.
+struct Running {
+    child: Child,
+    lines: mpsc::Receiver<String>,
+    seen: Vec<String>,
+}
+
+impl Running {
+    fn start(mut command: Command) -> Self {
+        let mut child = command
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("spawn");
+        let (sender, lines) = mpsc::channel();
+        for stream in [
+            Box::new(child.stdout.take().expect("stdout")) as Box<dyn std::io::Read + Send>,
+            Box::new(child.stderr.take().expect("stderr")),
+        ] {
+            let sender = sender.clone();
+            std::thread::spawn(move || {
+                for line in BufReader::new(stream).lines().map_while(Result::ok) {
+                    let _ = sender.send(line);
+                }
+            });
+        }
+        Self {
+            child,
+            lines,
+            seen: Vec::new(),
+        }
+    }
+
+    /// Waits for a printed line containing `needle`.
+    fn wait_for(&mut self, needle: &str) -> String {
+        let deadline = Instant::now() + Duration::from_secs(120);
+        if let Some(line) = self.seen.iter().find(|line| line.contains(needle)) {
+            return line.clone();
+        }
+        while Instant::now() < deadline {
+            match self.lines.recv_timeout(Duration::from_millis(200)) {
+                Ok(line) => {
+                    self.seen.push(line.clone());
+                    if line.contains(needle) {
+                        return line;
+                    }
+                }
+                Err(mpsc::RecvTimeoutError::Timeout) => {
+                    if let Ok(Some(status)) = self.child.try_wait() {
+                        panic!(
+                            "millennium exited ({status}) before printing {needle:?}:\n{}",
+                            self.seen.join("\n")
+                        );
+                    }
+                }
+                Err(mpsc::RecvTimeoutError::Disconnected) => break,
+            }
+        }
+        panic!(
+            "millennium never printed {needle:?}:\n{}",
+            self.seen.join("\n")
+        );
+    }
+
+    fn drain(&mut self) {
+        while let Ok(line) = self.lines.try_recv() {
+            self.seen.push(line);
+        }
+    }
+
+    /// Sends `signal` and waits for a successful exit.
+    fn stop_with(mut self, signal: Signal) -> Vec<String> {
+        kill(
+            Pid::from_raw(i32::try_from(self.child.id()).expect("pid")),
+            signal,
+        )
+        .expect("signal");
+        let deadline = Instant::now() + Duration::from_secs(60);
+        loop {
+            if let Some(status) = self.child.try_wait().expect("wait") {
+                self.drain();
+                assert!(
+                    status.success(),
+                    "exit status {status}:\n{}",
+                    self.seen.join("\n")
+                );
+                return self.seen;
+            }
+            assert!(Instant::now() < deadline, "millennium did not stop");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+}
+
+fn graphql(port: u16, query: &str, variables: Value) -> Value {
+    let body = json!({ "query": query, "variables": variables }).to_string();
+    let reply = http_client::send(port, "POST", "/graphql", Some(&body)).expect("POST /graphql");
+    serde_json::from_str(&reply.body).expect("JSON reply")
+}
+
+fn login(port: u16, email: &str, password: &str) -> Value {
+    graphql(
+        port,
+        "mutation($e: String!, $p: String!) { login(email: $e, password: $p) { accessToken user { role } } }",
+        json!({ "e": email, "p": password }),
+    )
+}
+
+/// Processes whose command line mentions `path`.
+fn processes_using(path: &Path) -> Vec<String> {
+    let needle = path.to_string_lossy().into_owned();
+    std::fs::read_dir("/proc")
+        .expect("/proc")
+        .flatten()
+        .filter(|entry| {
+            entry
+                .file_name()
+                .to_string_lossy()
+                .chars()
+                .all(|c| c.is_ascii_digit())
+        })
+        .filter_map(|entry| {
+            let cmdline = std::fs::read(entry.path().join("cmdline")).ok()?;
+            let cmdline = String::from_utf8_lossy(&cmdline).replace('\0', " ");
+            cmdline.contains(&needle).then_some(cmdline)
+        })
+        .collect()
+}
+
+#[test]
+fn the_embedded_default_serves_keeps_its_data_and_stops_cleanly() {
+    let data_dir = std::env::temp_dir().join(unique_name("millennium-embedded"));
+    let port = free_port();
+    let vars = |port: u16| {
+        vec![
+            (
+                "DATA_DIR".to_owned(),
+                data_dir.to_string_lossy().into_owned(),
+            ),
+            ("PORT".to_owned(), port.to_string()),
+        ]
+    };
+    let command = |port: u16| {
+        let vars = vars(port);
+        let borrowed: Vec<(&str, &str)> =
+            vars.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+        millennium(&borrowed)
+    };
+
+    // First start: a new cluster, the bootstrap administrator printed once.
+    let mut first = Running::start(command(port));
+    let password_line = first.wait_for("password:");
+    let password = password_line
+        .split("password:")
+        .nth(1)
+        .expect("password")
+        .trim()
+        .to_owned();
+    let address = first.wait_for("GraphiQL:");
+    assert!(
+        address.contains(&format!("http://127.0.0.1:{port}/graphiql")),
+        "{address}"
+    );
+
+    let health = http_client::send(port, "GET", "/health", None).expect("health");
+    assert_eq!(health.status, 200);
+    assert_eq!(
+        serde_json::from_str::<Value>(&health.body).expect("json")["database"],
+        "connected"
+    );
+    let logged_in = login(port, "admin@localhost", &password);
+    assert_eq!(
+        logged_in["data"]["login"]["user"]["role"], "ADMIN",
+        "{logged_in}"
+    );
+
+    // A second server on the same data directory is turned away with a clear message.
+    let second = run(&mut command(free_port()));
+    assert!(!second.status.success());
+    let message = String::from_utf8_lossy(&second.stderr);
+    assert!(
+        message.contains("already using the data directory"),
+        "{message}"
+    );
+
+    let cluster = data_dir.canonicalize().expect("data dir").join("postgres");
+    assert!(
+        !processes_using(&cluster).is_empty(),
+        "PostgreSQL should be running"
+    );
+    first.stop_with(Signal::SIGINT);
+    assert!(
+        processes_using(&cluster).is_empty(),
+        "a postgres process outlived the server: {:?}",
+        processes_using(&cluster)
+    );
+    assert!(
+        !cluster.join("postmaster.pid").exists(),
+        "PostgreSQL did not shut down cleanly"
+    );
+
+    // Second start: same data, nothing generated.
+    let port = free_port();
+    let mut again = Running::start(command(port));
+    again.wait_for("GraphiQL:");
+    let logged_in = login(port, "admin@localhost", &password);
+    assert_eq!(
+        logged_in["data"]["login"]["user"]["role"], "ADMIN",
+        "{logged_in}"
+    );
+    let printed = again.stop_with(Signal::SIGTERM);
+    assert!(
+        !printed.iter().any(|line| line.contains("password:")),
+        "the password was printed twice"
+    );
+    assert!(processes_using(&cluster).is_empty());
+
+    std::fs::remove_dir_all(&data_dir).expect("remove the data directory");
+}
+
+#[test]
+fn a_configuration_error_is_one_line_naming_the_variable() {
+    let output = run(&mut millennium(&[("APP_ENV", "production")]));
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    assert!(
+        stderr.starts_with("configuration error: DATABASE_URL"),
+        "{stderr}"
+    );
+
+    let output = run(&mut millennium(&[("PORT", "eighty")]));
+    assert_eq!(output.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("PORT must be a port number"));
+
+    let output = run(&mut millennium(&[
+        ("APP_ENV", "production"),
+        ("DATABASE_URL", "postgres://u:hunter2@127.0.0.1:1/db"),
+        ("JWT_SECRET", "short"),
+    ]));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("JWT_SECRET") && !stderr.contains("short") && !stderr.contains("hunter2"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn schema_print_matches_the_library() {
+    let output = run(millennium(&[]).args(["schema", "print"]));
+    assert!(output.status.success());
+    assert_eq!(
+        String::from_utf8_lossy(&output.stdout),
+        millennium::graphql::sdl()
+    );
+}
+
+#[test]
+fn production_migrates_only_on_command() {
+    let runtime = tokio::runtime::Runtime::new().expect("runtime");
+    let server = server();
+    let database = runtime.block_on(server.create_empty_database());
+    let url = server.url(&database);
+    let production = [
+        ("APP_ENV", "production"),
+        ("DATABASE_URL", url.expose()),
+        ("JWT_SECRET", "a-production-secret-of-sufficient-length"),
+        ("PORT", "1"),
+    ];
+
+    let refused = run(&mut millennium(&production));
+    assert!(!refused.status.success());
+    let stderr = String::from_utf8_lossy(&refused.stderr);
+    assert!(
+        stderr.contains("pending migration") && stderr.contains("millennium migrate run"),
+        "{stderr}"
+    );
+
+    let status = run(millennium(&production).args(["migrate", "status"]));
+    let stdout = String::from_utf8_lossy(&status.stdout);
+    assert_eq!(
+        stdout
+            .lines()
+            .filter(|line| line.starts_with("pending"))
+            .count(),
+        5,
+        "{stdout}"
+    );
+
+    let applied = run(millennium(&production).args(["migrate", "run"]));
+    assert!(
+        applied.status.success(),
+        "{}",
+        String::from_utf8_lossy(&applied.stderr)
+    );
+    assert_eq!(
+        String::from_utf8_lossy(&applied.stdout)
+            .matches("Applied")
+            .count(),
+        5
+    );
+
+    let reverted = run(millennium(&production).args(["migrate", "revert"]));
+    assert!(String::from_utf8_lossy(&reverted.stdout).contains("Reverted 2026-11-21-000005"));
+    let redo = run(millennium(&production).args(["migrate", "redo"]));
+    assert!(
+        String::from_utf8_lossy(&redo.stdout).contains("Redid 2026-11-21-000004"),
+        "{}",
+        String::from_utf8_lossy(&redo.stdout)
+    );
+    let applied = run(millennium(&production).args(["migrate", "run"]));
+    assert!(String::from_utf8_lossy(&applied.stdout).contains("Applied 2026-11-21-000005"));
+    let status = run(millennium(&production).args(["migrate", "status"]));
+    assert!(
+        String::from_utf8_lossy(&status.stdout)
+            .lines()
+            .all(|line| line.starts_with("applied"))
+    );
+
+    let created = run(millennium(&production)
+        .env("ADMIN_PASSWORD", "Operator2026")
+        .args(["admin", "create", "--email", "Ops@Example.org"]));
+    assert!(
+        created.status.success(),
+        "{}",
+        String::from_utf8_lossy(&created.stderr)
+    );
+    assert!(String::from_utf8_lossy(&created.stdout).contains("ops@example.org"));
+    let weak = run(millennium(&production).env("ADMIN_PASSWORD", "weak").args([
+        "admin",
+        "create",
+        "--email",
+        "second@example.org",
+    ]));
+    assert!(!weak.status.success());
+    assert!(String::from_utf8_lossy(&weak.stderr).contains("at least 8 characters"));
+
+    runtime.block_on(server.drop_database(&database));
+}

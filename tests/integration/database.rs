@@ -1,0 +1,73 @@
+//! The database plumbing: write transactions survive serialization conflicts, and an exhausted
+//! pool answers SERVICE_UNAVAILABLE instead of failing obscurely.
+
+use axum::http::StatusCode;
+use diesel::prelude::*;
+use diesel_async::RunQueryDsl;
+use millennium::db::{self, schema::counters};
+use millennium::domain::Role;
+use millennium::services::ServiceError;
+use scoped_futures::ScopedFutureExt;
+
+use crate::support::TestApp;
+
+/// Read-then-write increments conflict under SERIALIZABLE; the helper must retry them all home.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn concurrent_serializable_increments_are_retried_until_all_land() {
+    let app = TestApp::spawn_with(&[("DB_POOL_SIZE", "12")]).await;
+    let tasks: Vec<_> = (0..12)
+        .map(|_| {
+            let pool = app.state.db.clone();
+            tokio::spawn(async move {
+                db::write_transaction(&pool, |conn| {
+                    async move {
+                        let value: i64 = counters::table
+                            .find("loan_number")
+                            .select(counters::value)
+                            .first(conn)
+                            .await?;
+                        tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+                        diesel::update(counters::table.find("loan_number"))
+                            .set(counters::value.eq(value + 1))
+                            .execute(conn)
+                            .await?;
+                        Ok::<_, ServiceError>(())
+                    }
+                    .scope_boxed()
+                })
+                .await
+            })
+        })
+        .collect();
+    for task in tasks {
+        task.await.expect("join").expect("every increment commits");
+    }
+    let value: i64 = counters::table
+        .find("loan_number")
+        .select(counters::value)
+        .first(&mut app.conn().await)
+        .await
+        .expect("counter");
+    assert_eq!(value, 12, "an increment was lost or doubled");
+}
+
+#[tokio::test]
+async fn an_exhausted_pool_answers_service_unavailable() {
+    let app = TestApp::spawn_with(&[("DB_POOL_SIZE", "1"), ("DB_ACQUIRE_TIMEOUT_MS", "200")]).await;
+    let session = app.login_as(Role::Admin).await;
+    let held = app.conn().await;
+
+    // The token cannot be confirmed without a connection: 503, not 401.
+    let response = app.gql("{ me { id } }").by(&session).send().await;
+    assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE);
+    assert_eq!(response.error_code(), "SERVICE_UNAVAILABLE");
+
+    // An anonymous operation reaches its resolver and reports the same code.
+    let login = app.login(&session.user.email, "whatever1A").await;
+    assert_eq!(login.status(), StatusCode::OK);
+    assert_eq!(login.error_code(), "SERVICE_UNAVAILABLE");
+
+    drop(held);
+    let response = app.gql("{ me { id } }").by(&session).send().await;
+    assert!(response.data()["me"]["id"].is_string());
+}

@@ -1,0 +1,274 @@
+//! The HTTP surface: GET and POST, batches and their limits, the error contract, request ids,
+//! CORS, the body limit, GraphiQL and who may introspect.
+
+use axum::body::Body;
+use axum::http::{Request, StatusCode, header};
+use millennium::domain::Role;
+use serde_json::{Value, json};
+
+use crate::support::TestApp;
+
+fn post_json(body: &Value) -> Request<Body> {
+    Request::post("/graphql")
+        .header(header::CONTENT_TYPE, "application/json")
+        .body(Body::from(body.to_string()))
+        .expect("request")
+}
+
+fn get(uri: &str) -> Request<Body> {
+    Request::get(uri).body(Body::empty()).expect("request")
+}
+
+#[tokio::test]
+async fn queries_work_over_get_and_mutations_do_not() {
+    let app = TestApp::spawn().await;
+    let query = app.send(get("/graphql?query=%7B__typename%7D")).await;
+    assert_eq!(query.status, StatusCode::OK);
+    assert_eq!(query.body["data"]["__typename"], "QueryRoot");
+
+    let mutation = app.send(get("/graphql?query=mutation%7Blogout%7D")).await;
+    assert_eq!(mutation.status, StatusCode::METHOD_NOT_ALLOWED);
+    assert_eq!(
+        mutation.body["errors"][0]["extensions"]["code"],
+        "BAD_USER_INPUT"
+    );
+}
+
+#[tokio::test]
+async fn a_batch_runs_every_operation_and_is_bounded() {
+    let app = TestApp::spawn().await;
+    let batch = json!([{ "query": "{ __typename }" }, { "query": "{ me { id } }" }]);
+    let response = app.send(post_json(&batch)).await;
+    assert_eq!(response.status, StatusCode::OK);
+    let results = response.body.as_array().expect("one result per operation");
+    assert_eq!(results.len(), 2);
+    assert_eq!(results[0]["data"]["__typename"], "QueryRoot");
+    assert_eq!(
+        results[1]["errors"][0]["extensions"]["code"],
+        "UNAUTHENTICATED"
+    );
+
+    let too_many = Value::Array(vec![json!({ "query": "{ __typename }" }); 21]);
+    let response = app.send(post_json(&too_many)).await;
+    assert_eq!(response.status, StatusCode::BAD_REQUEST);
+    assert_eq!(
+        response.body["errors"][0]["extensions"]["code"],
+        "BAD_USER_INPUT"
+    );
+    assert!(
+        response.body["errors"][0]["message"]
+            .as_str()
+            .expect("message")
+            .contains("20")
+    );
+}
+
+#[tokio::test]
+async fn login_and_refresh_are_never_batched() {
+    let app = TestApp::spawn().await;
+    let batch = json!([
+        { "query": "{ __typename }" },
+        { "query": "mutation { login(email: \"a@example.org\", password: \"x\") { accessToken } }" }
+    ]);
+    let response = app.send(post_json(&batch)).await;
+    assert_eq!(response.status, StatusCode::BAD_REQUEST);
+    assert_eq!(
+        response.body["errors"][0]["extensions"]["code"],
+        "BAD_USER_INPUT"
+    );
+}
+
+#[tokio::test]
+async fn every_error_carries_a_code() {
+    let app = TestApp::spawn().await;
+    let session = app.login_as(Role::Admin).await;
+
+    let syntax = app.gql("{ me { id ").by(&session).send().await;
+    assert_eq!(syntax.error_code(), "BAD_USER_INPUT");
+    let unknown_field = app.gql("{ nonsense }").by(&session).send().await;
+    assert_eq!(unknown_field.error_code(), "BAD_USER_INPUT");
+    let wrong_type = app
+        .gql("mutation($id: ID!) { revokeSession(id: $id) }")
+        .var("id", json!({ "not": "an id" }))
+        .by(&session)
+        .send()
+        .await;
+    assert_eq!(wrong_type.error_code(), "BAD_USER_INPUT");
+
+    let not_json = app
+        .send(
+            Request::post("/graphql")
+                .header(header::CONTENT_TYPE, "application/json")
+                .body(Body::from("{ this is not json"))
+                .expect("request"),
+        )
+        .await;
+    assert_eq!(not_json.status, StatusCode::BAD_REQUEST);
+    assert_eq!(
+        not_json.body["errors"][0]["extensions"]["code"],
+        "BAD_USER_INPUT"
+    );
+}
+
+#[tokio::test]
+async fn query_depth_is_limited() {
+    let app = TestApp::spawn_with(&[("MAX_QUERY_DEPTH", "3")]).await;
+    let session = app.login_as(Role::Admin).await;
+    let deep = app
+        .gql("{ me { id } __schema { types { fields { name } } } }")
+        .by(&session)
+        .send()
+        .await;
+    assert_eq!(deep.error_code(), "BAD_USER_INPUT");
+    let shallow = app.gql("{ me { id } }").by(&session).send().await;
+    assert!(shallow.data()["me"]["id"].is_string());
+}
+
+#[tokio::test]
+async fn every_response_has_a_request_id() {
+    let app = TestApp::spawn().await;
+    let response = app.send(get("/health")).await;
+    let id = response
+        .headers
+        .get("x-request-id")
+        .expect("generated request id");
+    assert!(uuid::Uuid::parse_str(id.to_str().expect("text")).is_ok());
+
+    let response = app
+        .send(
+            Request::get("/health")
+                .header("x-request-id", "trace-me-123")
+                .body(Body::empty())
+                .expect("request"),
+        )
+        .await;
+    assert_eq!(
+        response
+            .headers
+            .get("x-request-id")
+            .expect("kept")
+            .to_str()
+            .expect("text"),
+        "trace-me-123"
+    );
+}
+
+#[tokio::test]
+async fn cors_headers_only_for_configured_origins() {
+    let app = TestApp::spawn_with(&[(
+        "CORS_ORIGIN",
+        "https://app.example.org, http://localhost:5173",
+    )])
+    .await;
+    let preflight = |origin: &str| {
+        Request::builder()
+            .method("OPTIONS")
+            .uri("/graphql")
+            .header(header::ORIGIN, origin)
+            .header(header::ACCESS_CONTROL_REQUEST_METHOD, "POST")
+            .header(
+                header::ACCESS_CONTROL_REQUEST_HEADERS,
+                "authorization,content-type",
+            )
+            .body(Body::empty())
+            .expect("request")
+    };
+    let allowed = app.send(preflight("https://app.example.org")).await;
+    assert_eq!(
+        allowed
+            .headers
+            .get(header::ACCESS_CONTROL_ALLOW_ORIGIN)
+            .expect("allowed")
+            .to_str()
+            .expect("text"),
+        "https://app.example.org"
+    );
+    let denied = app.send(preflight("https://evil.example.com")).await;
+    assert!(
+        denied
+            .headers
+            .get(header::ACCESS_CONTROL_ALLOW_ORIGIN)
+            .is_none()
+    );
+
+    let unconfigured = TestApp::spawn().await;
+    let response = unconfigured
+        .send(preflight("https://app.example.org"))
+        .await;
+    assert!(
+        response
+            .headers
+            .get(header::ACCESS_CONTROL_ALLOW_ORIGIN)
+            .is_none()
+    );
+}
+
+#[tokio::test]
+async fn oversized_bodies_are_refused() {
+    let app = TestApp::spawn().await;
+    let padding = "x".repeat(1024 * 1024 + 10);
+    let body = json!({ "query": "{ __typename }", "variables": { "pad": padding } }).to_string();
+    // Without a declared length: refused while reading.
+    let response = app
+        .send(post_json(
+            &json!({ "query": "{ __typename }", "variables": { "pad": padding } }),
+        ))
+        .await;
+    assert_eq!(response.status, StatusCode::PAYLOAD_TOO_LARGE);
+    assert_eq!(
+        response.body["errors"][0]["extensions"]["code"],
+        "BAD_USER_INPUT"
+    );
+    // With a declared length: refused before reading.
+    let declared = Request::post("/graphql")
+        .header(header::CONTENT_TYPE, "application/json")
+        .header(header::CONTENT_LENGTH, body.len())
+        .body(Body::from(body))
+        .expect("request");
+    assert_eq!(
+        app.send(declared).await.status,
+        StatusCode::PAYLOAD_TOO_LARGE
+    );
+}
+
+#[tokio::test]
+async fn introspection_and_suggestions_are_for_staff() {
+    let app = TestApp::spawn().await;
+    let introspect = "{ __schema { queryType { name } } }";
+    let anonymous = app.gql(introspect).send().await;
+    assert_eq!(anonymous.error_code(), "UNAUTHENTICATED");
+    assert!(anonymous.body()["data"]["__schema"].is_null());
+    let type_lookup = app
+        .gql("{ __type(name: \"User\") { fields { name } } }")
+        .send()
+        .await;
+    assert_eq!(type_lookup.error_code(), "UNAUTHENTICATED");
+    assert!(type_lookup.body()["data"]["__type"].is_null());
+
+    let session = app.login_as(Role::CreditOfficer).await;
+    let staff = app.gql(introspect).by(&session).send().await;
+    assert_eq!(staff.data()["__schema"]["queryType"]["name"], "QueryRoot");
+
+    let typo = "{ mySesions { id } }";
+    let anonymous = app.gql(typo).send().await;
+    assert!(
+        !anonymous.error_message().contains("Did you mean"),
+        "{}",
+        anonymous.error_message()
+    );
+    let staff = app.gql(typo).by(&session).send().await;
+    assert!(
+        staff.error_message().contains("Did you mean"),
+        "{}",
+        staff.error_message()
+    );
+}
+
+#[tokio::test]
+async fn graphiql_is_served() {
+    let app = TestApp::spawn().await;
+    let response = app.send(get("/graphiql")).await;
+    assert_eq!(response.status, StatusCode::OK);
+    let html = response.body.as_str().expect("html");
+    assert!(html.contains("graphiql") && html.contains("/graphql"));
+}

@@ -1,0 +1,13 @@
+//! Integration tests: the real router, in process, on a real PostgreSQL. Each test owns a
+//! database cloned from a migrated template; tests run in parallel.
+
+mod support;
+
+mod auth;
+mod bootstrap;
+mod cli;
+mod database;
+mod health;
+mod http;
+mod migrations;
+mod schema;

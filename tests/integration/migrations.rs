@@ -1,0 +1,191 @@
+//! Migrations: every one reverts cleanly, and all stay within what CockroachDB accepts.
+
+use std::path::Path;
+
+use diesel::sql_types::BigInt;
+use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
+use millennium::db::migrations;
+
+use crate::support::db::server;
+
+#[derive(diesel::QueryableByName)]
+struct Count {
+    #[diesel(sql_type = BigInt)]
+    count: i64,
+}
+
+async fn table_count(url: &str) -> i64 {
+    let mut conn = AsyncPgConnection::establish(url).await.expect("connect");
+    diesel::sql_query(
+        "SELECT count(*) AS count FROM information_schema.tables \
+         WHERE table_schema = 'public' AND table_name <> '__diesel_schema_migrations'",
+    )
+    .get_result::<Count>(&mut conn)
+    .await
+    .expect("count tables")
+    .count
+}
+
+#[tokio::test]
+async fn run_revert_all_and_run_again() {
+    let server = server();
+    let name = server.create_empty_database().await;
+    let url = server.url(&name);
+
+    let applied = migrations::run_pending(&url).await.expect("run");
+    assert_eq!(applied.len(), 5, "{applied:?}");
+    assert_eq!(table_count(url.expose()).await, 24);
+    assert!(migrations::pending(&url).await.expect("pending").is_empty());
+
+    let mut reverted = Vec::new();
+    while let Some(name) = migrations::revert_last(&url).await.expect("revert") {
+        reverted.push(name);
+    }
+    assert_eq!(reverted.len(), 5);
+    assert_eq!(
+        table_count(url.expose()).await,
+        0,
+        "down.sql files left tables behind"
+    );
+    assert_eq!(migrations::pending(&url).await.expect("pending").len(), 5);
+
+    let applied = migrations::run_pending(&url).await.expect("run again");
+    assert_eq!(applied.len(), 5);
+    assert_eq!(table_count(url.expose()).await, 24);
+
+    assert!(migrations::redo_last(&url).await.expect("redo").is_some());
+    let status = migrations::status(&url).await.expect("status");
+    assert!(status.iter().all(|migration| migration.applied));
+    server.drop_database(&name).await;
+}
+
+/// Constructs CockroachDB does not support (SPEC 8.1), as whole words of the SQL outside string
+/// literals and comments.
+const FORBIDDEN: &[(&str, &str)] = &[
+    ("TRIGGER", "triggers"),
+    ("FUNCTION", "functions"),
+    ("PROCEDURE", "procedures"),
+    ("DO", "DO blocks"),
+    ("SERIAL", "SERIAL"),
+    ("SMALLSERIAL", "SERIAL"),
+    ("BIGSERIAL", "SERIAL"),
+    ("PG_ADVISORY_LOCK", "advisory locks"),
+    ("PG_ADVISORY_XACT_LOCK", "advisory locks"),
+    ("PG_TRY_ADVISORY_LOCK", "advisory locks"),
+    ("LISTEN", "LISTEN"),
+    ("NOTIFY", "NOTIFY"),
+    ("INT", "bare INT (write INT4 or INT8)"),
+    ("INTEGER", "bare INTEGER (write INT4 or INT8)"),
+];
+
+/// The SQL without `--` comments, `/* */` comments and string literals.
+fn strip_comments_and_strings(sql: &str) -> String {
+    let mut out = String::with_capacity(sql.len());
+    let mut chars = sql.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '-' if chars.peek() == Some(&'-') => {
+                for c in chars.by_ref() {
+                    if c == '\n' {
+                        out.push('\n');
+                        break;
+                    }
+                }
+            }
+            '/' if chars.peek() == Some(&'*') => {
+                chars.next();
+                let mut previous = ' ';
+                for c in chars.by_ref() {
+                    if previous == '*' && c == '/' {
+                        break;
+                    }
+                    previous = c;
+                }
+                out.push(' ');
+            }
+            '\'' => {
+                for c in chars.by_ref() {
+                    if c == '\'' {
+                        break;
+                    }
+                }
+                out.push_str("''");
+            }
+            '$' if chars.peek() == Some(&'$') => {
+                // Dollar quoting only exists for function bodies and DO blocks.
+                out.push_str(" DO ");
+                chars.next();
+            }
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// The forbidden constructs found in `sql`.
+fn forbidden_constructs(sql: &str) -> Vec<&'static str> {
+    let cleaned = strip_comments_and_strings(sql).to_uppercase();
+    let words: Vec<&str> = cleaned
+        .split(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+        .filter(|word| !word.is_empty())
+        .collect();
+    let mut found: Vec<&'static str> = FORBIDDEN
+        .iter()
+        .filter(|(word, _)| words.contains(word))
+        .map(|(_, what)| *what)
+        .collect();
+    found.dedup();
+    found
+}
+
+#[test]
+fn the_scanner_catches_each_forbidden_construct() {
+    assert!(
+        forbidden_constructs(
+            "CREATE TABLE t (id UUID PRIMARY KEY, n INT4, m INT8, s TEXT DEFAULT 'do it');"
+        )
+        .is_empty()
+    );
+    assert!(
+        forbidden_constructs("-- a trigger is mentioned only in a comment\nSELECT 1;").is_empty()
+    );
+    for bad in [
+        "CREATE TRIGGER t BEFORE UPDATE ON x FOR EACH ROW EXECUTE FUNCTION f();",
+        "CREATE OR REPLACE FUNCTION f() RETURNS void AS 'select 1' LANGUAGE sql;",
+        "DO $$ BEGIN END $$;",
+        "CREATE TABLE t (id SERIAL PRIMARY KEY);",
+        "CREATE TABLE t (id BIGSERIAL PRIMARY KEY);",
+        "SELECT pg_advisory_lock(1);",
+        "LISTEN channel;",
+        "NOTIFY channel;",
+        "CREATE TABLE t (n INT);",
+        "CREATE TABLE t (n integer);",
+    ] {
+        assert!(!forbidden_constructs(bad).is_empty(), "not caught: {bad}");
+    }
+}
+
+#[test]
+fn migrations_stay_cockroachdb_compatible() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("migrations");
+    let mut scanned = 0;
+    let mut problems = Vec::new();
+    for entry in std::fs::read_dir(&root).expect("migrations directory") {
+        let dir = entry.expect("entry").path();
+        for file in ["up.sql", "down.sql"] {
+            let path = dir.join(file);
+            let sql = std::fs::read_to_string(&path)
+                .unwrap_or_else(|_| panic!("{} is missing", path.display()));
+            scanned += 1;
+            for what in forbidden_constructs(&sql) {
+                problems.push(format!("{}: {what}", path.display()));
+            }
+        }
+    }
+    assert!(scanned >= 10, "only {scanned} files scanned");
+    assert!(
+        problems.is_empty(),
+        "forbidden constructs:\n{}",
+        problems.join("\n")
+    );
+}

@@ -1,0 +1,325 @@
+//! `TestApp`: the real router over a database of its own, with a clock the test controls and a
+//! small GraphQL client.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use axum::Router;
+use axum::body::Body;
+use axum::http::{HeaderMap, Method, Request, StatusCode, header};
+use chrono::Utc;
+use diesel_async::AsyncPgConnection;
+use diesel_async::pooled_connection::deadpool::Object;
+use http_body_util::BodyExt;
+use millennium::clock::ManualClock;
+use millennium::config::{Config, Secret};
+use millennium::db::{self, PoolSettings, StatementCounter};
+use millennium::domain::Role;
+use millennium::state::AppState;
+use serde_json::{Value, json};
+use tower::ServiceExt;
+
+use super::db::server;
+use super::factories::{DEFAULT_PASSWORD, UserFactory};
+
+pub const JWT_SECRET: &str = "integration-tests-secret-0123456789abcdef";
+
+pub struct TestApp {
+    pub state: AppState,
+    pub router: Router,
+    pub clock: Arc<ManualClock>,
+    pub database: String,
+    /// Whether the database was made for this app (and is dropped with it on a shared server).
+    owns_database: bool,
+}
+
+/// A logged-in member of staff.
+pub struct Session {
+    pub user: db::users::User,
+    pub access_token: String,
+    pub refresh_token: String,
+}
+
+impl TestApp {
+    /// An app on a fresh database cloned from the migrated template.
+    pub async fn spawn() -> Self {
+        Self::spawn_with(&[]).await
+    }
+
+    /// An app with extra configuration variables (as if from the environment).
+    pub async fn spawn_with(vars: &[(&str, &str)]) -> Self {
+        let database = server().create_database().await;
+        let database_url = server().url(&database);
+        let mut app = Self::on_database(database, &database_url, vars).await;
+        app.owns_database = true;
+        app
+    }
+
+    /// An app on an existing database.
+    pub async fn on_database(
+        database: String,
+        database_url: &Secret,
+        vars: &[(&str, &str)],
+    ) -> Self {
+        let mut env: HashMap<String, String> = HashMap::from([
+            ("JWT_SECRET".to_owned(), JWT_SECRET.to_owned()),
+            ("DB_POOL_SIZE".to_owned(), "5".to_owned()),
+            ("DB_ACQUIRE_TIMEOUT_MS".to_owned(), "3000".to_owned()),
+            ("PASSWORD_HASHING_CONCURRENCY".to_owned(), "2".to_owned()),
+        ]);
+        for (name, value) in vars {
+            env.insert((*name).to_owned(), (*value).to_owned());
+        }
+        let config =
+            Config::from_lookup(|name| env.get(name).cloned()).expect("test configuration");
+        let statements = StatementCounter::default();
+        let pool = db::build_pool(
+            database_url.expose(),
+            PoolSettings::from(&config.database),
+            &statements,
+        )
+        .expect("pool");
+        let clock = Arc::new(ManualClock::new(Utc::now()));
+        let state = AppState::new(
+            config,
+            pool,
+            statements,
+            &Secret::new(JWT_SECRET),
+            clock.clone(),
+        );
+        let router = millennium::build_app(state.clone());
+        Self {
+            state,
+            router,
+            clock,
+            database,
+            owns_database: false,
+        }
+    }
+
+    /// A connection for direct reads and writes in assertions and set-up.
+    pub async fn conn(&self) -> Object<AsyncPgConnection> {
+        self.state.db.get().await.expect("test connection")
+    }
+
+    /// Sends a raw request through the router.
+    pub async fn send(&self, request: Request<Body>) -> RawResponse {
+        let response = self
+            .router
+            .clone()
+            .oneshot(request)
+            .await
+            .expect("infallible router");
+        let status = response.status();
+        let headers = response.headers().clone();
+        let bytes = response
+            .into_body()
+            .collect()
+            .await
+            .expect("body")
+            .to_bytes();
+        let body = serde_json::from_slice(&bytes)
+            .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&bytes).into_owned()));
+        RawResponse {
+            status,
+            headers,
+            body,
+        }
+    }
+
+    /// Starts a GraphQL request.
+    pub fn gql(&self, query: &str) -> GqlRequest<'_> {
+        GqlRequest {
+            app: self,
+            query: query.to_owned(),
+            variables: json!({}),
+            token: None,
+        }
+    }
+
+    /// Creates a user of `role` with the default password and logs in through the API.
+    pub async fn login_as(&self, role: Role) -> Session {
+        let user = UserFactory::new().role(role).insert(self).await;
+        self.login_user(user, DEFAULT_PASSWORD).await
+    }
+
+    /// Logs an existing user in through the API.
+    pub async fn login_user(&self, user: db::users::User, password: &str) -> Session {
+        let response = self.login(&user.email, password).await;
+        let payload = response.data()["login"].clone();
+        Session {
+            user,
+            access_token: payload["accessToken"]
+                .as_str()
+                .expect("accessToken")
+                .to_owned(),
+            refresh_token: payload["refreshToken"]
+                .as_str()
+                .expect("refreshToken")
+                .to_owned(),
+        }
+    }
+
+    /// The `login` mutation.
+    pub async fn login(&self, email: &str, password: &str) -> GqlResponse {
+        self.gql(
+            "mutation($email: String!, $password: String!) {
+                login(email: $email, password: $password) {
+                    accessToken accessTokenExpiresAt refreshToken refreshTokenExpiresAt sessionId
+                    user { id email role }
+                }
+            }",
+        )
+        .var("email", email)
+        .var("password", password)
+        .send()
+        .await
+    }
+
+    /// The `refreshSession` mutation.
+    pub async fn refresh(&self, refresh_token: &str) -> GqlResponse {
+        self.gql(
+            "mutation($token: String!) {
+                refreshSession(refreshToken: $token) { accessToken refreshToken sessionId user { id } }
+            }",
+        )
+        .var("token", refresh_token)
+        .send()
+        .await
+    }
+
+    /// Statements sent to the database so far.
+    pub fn statements(&self) -> u64 {
+        self.state.statements.get()
+    }
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        // A throwaway server disappears with the run; a shared one must not fill up.
+        if self.owns_database && server().external {
+            let name = self.database.clone();
+            let _ = std::thread::spawn(move || {
+                let runtime = tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build();
+                if let Ok(runtime) = runtime {
+                    runtime.block_on(server().drop_database(&name));
+                }
+            })
+            .join();
+        }
+    }
+}
+
+pub struct GqlRequest<'a> {
+    app: &'a TestApp,
+    query: String,
+    variables: Value,
+    token: Option<String>,
+}
+
+impl GqlRequest<'_> {
+    pub fn var(mut self, name: &str, value: impl Into<Value>) -> Self {
+        self.variables[name] = value.into();
+        self
+    }
+
+    pub fn token(mut self, token: &str) -> Self {
+        self.token = Some(token.to_owned());
+        self
+    }
+
+    pub fn by(self, session: &Session) -> Self {
+        let token = session.access_token.clone();
+        self.token(&token)
+    }
+
+    pub async fn send(self) -> GqlResponse {
+        let mut request = Request::builder()
+            .method(Method::POST)
+            .uri("/graphql")
+            .header(header::CONTENT_TYPE, "application/json");
+        if let Some(token) = &self.token {
+            request = request.header(header::AUTHORIZATION, format!("Bearer {token}"));
+        }
+        let body = json!({ "query": self.query, "variables": self.variables });
+        let raw = self
+            .app
+            .send(request.body(Body::from(body.to_string())).expect("request"))
+            .await;
+        GqlResponse(raw)
+    }
+}
+
+#[derive(Debug)]
+pub struct RawResponse {
+    pub status: StatusCode,
+    pub headers: HeaderMap,
+    pub body: Value,
+}
+
+/// A GraphQL response with helpers for assertions.
+#[derive(Debug)]
+pub struct GqlResponse(pub RawResponse);
+
+impl GqlResponse {
+    pub fn status(&self) -> StatusCode {
+        self.0.status
+    }
+
+    pub fn body(&self) -> &Value {
+        &self.0.body
+    }
+
+    /// `data`, asserting that there is no error.
+    #[track_caller]
+    pub fn data(&self) -> &Value {
+        assert_eq!(
+            self.0.status,
+            StatusCode::OK,
+            "HTTP status; body: {}",
+            self.0.body
+        );
+        assert!(
+            self.0.body.get("errors").is_none(),
+            "unexpected errors: {}",
+            self.0.body
+        );
+        &self.0.body["data"]
+    }
+
+    pub fn errors(&self) -> Vec<Value> {
+        self.0.body["errors"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default()
+    }
+
+    /// `extensions.code` of the first error.
+    #[track_caller]
+    pub fn error_code(&self) -> String {
+        let errors = self.errors();
+        let first = errors
+            .first()
+            .unwrap_or_else(|| panic!("expected an error: {}", self.0.body));
+        first["extensions"]["code"]
+            .as_str()
+            .unwrap_or_else(|| panic!("error without code: {first}"))
+            .to_owned()
+    }
+
+    /// `extensions.field` of the first error.
+    pub fn error_field(&self) -> Option<String> {
+        self.errors().first()?["extensions"]["field"]
+            .as_str()
+            .map(str::to_owned)
+    }
+
+    pub fn error_message(&self) -> String {
+        self.errors()
+            .first()
+            .and_then(|e| e["message"].as_str().map(str::to_owned))
+            .unwrap_or_default()
+    }
+}

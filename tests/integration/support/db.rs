@@ -1,0 +1,137 @@
+//! The test run's PostgreSQL: `TEST_DATABASE_URL` when set, otherwise a throwaway cluster
+//! started once per run (found and run like the embedded default, root included) and removed
+//! when the test process exits. A template database is migrated once; every test gets a clone.
+
+use std::sync::OnceLock;
+
+use diesel_async::{AsyncConnection, AsyncPgConnection};
+use millennium::config::Secret;
+use millennium::db::{databases, migrations};
+use millennium::embedded_pg::{EmbeddedOptions, EmbeddedPostgres, PgPrograms};
+
+pub struct TestServer {
+    /// `scheme://user:password@host:port/` — a database name is appended.
+    base_url: String,
+    /// The database to connect to for CREATE/DROP DATABASE.
+    maintenance_db: String,
+    pub template: String,
+    /// Whether the server outlives this run (then test databases are dropped after use).
+    pub external: bool,
+    /// Keeps the throwaway cluster alive until the process exits.
+    _embedded: Option<EmbeddedPostgres>,
+}
+
+impl TestServer {
+    pub fn url(&self, database: &str) -> Secret {
+        Secret::new(format!("{}{database}", self.base_url))
+    }
+
+    pub fn maintenance_url(&self) -> Secret {
+        self.url(&self.maintenance_db)
+    }
+
+    /// A new, empty database (no migrations).
+    pub async fn create_empty_database(&self) -> String {
+        let name = unique_name("millennium_test");
+        self.create(&name, None).await;
+        name
+    }
+
+    /// A new database cloned from the migrated template.
+    pub async fn create_database(&self) -> String {
+        let name = unique_name("millennium_test");
+        self.create(&name, Some(&self.template)).await;
+        name
+    }
+
+    async fn create(&self, name: &str, template: Option<&str>) {
+        let mut conn = AsyncPgConnection::establish(self.maintenance_url().expose())
+            .await
+            .expect("connect to the test server");
+        // Concurrent clones of one template can collide briefly; try again.
+        let mut attempt = 0;
+        loop {
+            match databases::create(&mut conn, name, template).await {
+                Ok(()) => return,
+                Err(err) if attempt < 20 => {
+                    attempt += 1;
+                    tokio::time::sleep(std::time::Duration::from_millis(50 * attempt)).await;
+                    if attempt == 20 {
+                        panic!("cannot create test database {name}: {err}");
+                    }
+                }
+                Err(err) => panic!("cannot create test database {name}: {err}"),
+            }
+        }
+    }
+
+    pub async fn drop_database(&self, name: &str) {
+        let mut conn = AsyncPgConnection::establish(self.maintenance_url().expose())
+            .await
+            .expect("connect to the test server");
+        databases::drop_if_exists(&mut conn, name)
+            .await
+            .expect("drop test database");
+    }
+}
+
+pub fn unique_name(prefix: &str) -> String {
+    format!("{prefix}_{}", uuid::Uuid::new_v4().simple())
+}
+
+static SERVER: OnceLock<TestServer> = OnceLock::new();
+
+/// The run's server, started and templated on first use.
+pub fn server() -> &'static TestServer {
+    SERVER.get_or_init(|| {
+        // Its own thread and runtime: the calling test's runtime may be single-threaded and busy.
+        std::thread::spawn(start)
+            .join()
+            .unwrap_or_else(|_| panic!("the test PostgreSQL could not be prepared"))
+    })
+}
+
+fn start() -> TestServer {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("runtime");
+    let (base_url, maintenance_db, embedded) = match std::env::var("TEST_DATABASE_URL") {
+        Ok(url) => {
+            let (base, db) = url
+                .rsplit_once('/')
+                .expect("TEST_DATABASE_URL must end with /<database>");
+            (format!("{base}/"), db.to_owned(), None)
+        }
+        Err(_) => {
+            let programs = PgPrograms::discover(
+                std::env::var_os("POSTGRES_BIN_DIR")
+                    .as_deref()
+                    .map(std::path::Path::new),
+            )
+            .unwrap_or_else(|err| panic!("{err}"));
+            let dir = std::env::temp_dir().join(unique_name("millennium-test-pg"));
+            let server = EmbeddedPostgres::start(&EmbeddedOptions::throwaway(dir, programs))
+                .unwrap_or_else(|err| panic!("cannot start the test PostgreSQL: {err}"));
+            let url = server.url("");
+            let base = url.expose().to_owned();
+            (base, "postgres".to_owned(), Some(server))
+        }
+    };
+    let external = embedded.is_none();
+    let server = TestServer {
+        base_url,
+        maintenance_db,
+        template: unique_name("millennium_template"),
+        external,
+        _embedded: embedded,
+    };
+    runtime.block_on(async {
+        server.create(&server.template, None).await;
+        migrations::run_pending(&server.url(&server.template))
+            .await
+            .expect("migrate the template database");
+    });
+    server
+}

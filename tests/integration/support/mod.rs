@@ -1,0 +1,10 @@
+//! The harness: a throwaway PostgreSQL per test run, a database per test, the app in process, a
+//! small GraphQL client and factories.
+
+pub mod app;
+pub mod db;
+pub mod factories;
+pub mod http_client;
+
+pub use app::TestApp;
+pub use factories::UserFactory;

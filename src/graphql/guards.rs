@@ -64,7 +64,9 @@ mod tests {
             supervisor_id: None,
             session_id: SessionFamilyId::new_random(),
         }));
-        let response = schema.execute(Request::new("{ teamReport }").data(auth)).await;
+        let response = schema
+            .execute(Request::new("{ teamReport }").data(auth))
+            .await;
         match response.errors.first() {
             None => Ok(()),
             Some(error) => Err(match error.source::<ServiceError>() {

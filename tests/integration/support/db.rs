@@ -123,15 +123,81 @@ fn start() -> TestServer {
     let server = TestServer {
         base_url,
         maintenance_db,
-        template: unique_name("millennium_template"),
+        template: format!("millennium_template_{}", migrations_fingerprint()),
         external,
         _embedded: embedded,
     };
-    runtime.block_on(async {
-        server.create(&server.template, None).await;
-        migrations::run_pending(&server.url(&server.template))
-            .await
-            .expect("migrate the template database");
-    });
+    runtime.block_on(prepare_template(&server));
     server
+}
+
+/// A short hash of the migration files: a template is reused only while they are unchanged.
+fn migrations_fingerprint() -> String {
+    use sha2::{Digest, Sha256};
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("migrations");
+    let mut files: Vec<_> = walk(&root);
+    files.sort();
+    let mut hasher = Sha256::new();
+    for file in files {
+        hasher.update(
+            file.strip_prefix(&root)
+                .unwrap_or(&file)
+                .to_string_lossy()
+                .as_bytes(),
+        );
+        hasher.update(std::fs::read(&file).expect("read a migration"));
+    }
+    hasher
+        .finalize()
+        .iter()
+        .take(8)
+        .map(|byte| format!("{byte:02x}"))
+        .collect()
+}
+
+fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    std::fs::read_dir(dir)
+        .expect("migrations directory")
+        .flatten()
+        .flat_map(|entry| {
+            let path = entry.path();
+            if path.is_dir() {
+                walk(&path)
+            } else {
+                vec![path]
+            }
+        })
+        .collect()
+}
+
+/// Migrates the template under a temporary name and renames it into place, so that a template
+/// that exists is complete — also when several runs share a server.
+async fn prepare_template(server: &TestServer) {
+    let mut conn = AsyncPgConnection::establish(server.maintenance_url().expose())
+        .await
+        .expect("connect to the test server");
+    if databases::exists(&mut conn, &server.template)
+        .await
+        .expect("look up the template")
+    {
+        return;
+    }
+    let building = unique_name("millennium_building");
+    server.create(&building, None).await;
+    migrations::run_pending(&server.url(&building))
+        .await
+        .expect("migrate the template database");
+    let rename = format!(
+        "ALTER DATABASE \"{building}\" RENAME TO \"{}\"",
+        server.template
+    );
+    if diesel_async::RunQueryDsl::execute(diesel::sql_query(rename), &mut conn)
+        .await
+        .is_err()
+    {
+        // Another run finished first; use its template.
+        databases::drop_if_exists(&mut conn, &building)
+            .await
+            .expect("drop the spare template");
+    }
 }

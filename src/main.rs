@@ -85,8 +85,13 @@ fn main() -> ExitCode {
         print!("{}", millennium::graphql::sdl());
         return ExitCode::SUCCESS;
     }
-    // A missing .env is normal; a malformed one is reported by the values it leaves unset.
-    let _ = dotenvy::dotenv();
+    // A missing .env is normal; an unreadable or malformed one is a configuration error.
+    if let Err(err) = dotenvy::dotenv()
+        && !err.not_found()
+    {
+        eprintln!("configuration error: .env {err}");
+        return ExitCode::from(2);
+    }
     let config = match Config::from_env() {
         Ok(config) => config,
         Err(err) => {

@@ -166,6 +166,11 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
 async fn serve_on(config: &Config, database: &Database) -> anyhow::Result<()> {
     prepare_schema(config, database).await?;
     let state = app_state(config, database).await?;
+    state
+        .passwords
+        .warm_up()
+        .await
+        .map_err(|err| anyhow::anyhow!("{err}"))?;
     announce_bootstrap(
         staff::bootstrap_first_admin(&state)
             .await

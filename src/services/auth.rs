@@ -15,7 +15,7 @@ use crate::db::{self, DbConn, sessions::Session, users::User};
 use crate::domain::audit::{AuditAction, ENTITY_USER};
 use crate::domain::permissions::Actor;
 use crate::domain::sessions::{self, LoginFailure, REFRESH_TOKEN_TTL, RevokeReason};
-use crate::domain::{SessionFamilyId, lockout, password_policy};
+use crate::domain::{SessionFamilyId, UserId, lockout, password_policy};
 use crate::state::AppState;
 
 const INVALID_CREDENTIALS: &str = "Invalid email or password.";
@@ -78,68 +78,33 @@ pub async fn login(
     let (user, failures) = {
         let mut conn = state.db.get().await?;
         let user = db::users::find_live_by_email(&mut conn, &email).await?;
-        let failures = db::login_history::counted_failures_since(
-            &mut conn,
-            &email,
-            lockout::relevant_since(now),
-        )
-        .await?;
+        let since = lockout::relevant_since(now);
+        let failures = db::login_history::counted_failures_since(&mut conn, &email, since).await?;
         (user, failures)
     };
-    let password_ok = state
-        .passwords
-        .verify(
-            password,
-            user.as_ref().map(|user| user.password_hash.as_str()),
-        )
-        .await?;
+    let stored_hash = user.as_ref().map(|user| user.password_hash.as_str());
+    let password_ok = state.passwords.verify(password, stored_hash).await?;
+    let attempt = Attempt {
+        meta,
+        user_id: user.as_ref().map(|user| user.id),
+        email: &email,
+        now,
+    };
 
     if let Some(until) = lockout::locked_until(&failures, now) {
-        record_refusal(
-            state,
-            meta,
-            user.as_ref(),
-            &email,
-            LoginFailure::Locked,
-            now,
-        )
-        .await?;
+        attempt.refused(state, LoginFailure::Locked).await?;
         return Err(ServiceError::AccountLocked { until });
     }
     match user {
         Some(user) if password_ok && user.is_active => start_session(state, meta, user, now).await,
-        Some(user) if password_ok => {
-            record_refusal(
-                state,
-                meta,
-                Some(&user),
-                &email,
-                LoginFailure::Inactive,
-                now,
-            )
-            .await?;
+        Some(_) if password_ok => {
+            attempt.refused(state, LoginFailure::Inactive).await?;
             Err(ServiceError::Unauthenticated(DEACTIVATED.into()))
         }
-        user => {
-            let reason = if user.is_some() {
-                LoginFailure::WrongPassword
-            } else {
-                LoginFailure::UnknownEmail
-            };
+        _ => {
             let mut counted = failures;
             counted.push(now);
-            let locked_until = lockout::locked_until(&counted, now);
-            record_failure(
-                state,
-                meta,
-                user.as_ref(),
-                &email,
-                reason,
-                &counted,
-                locked_until,
-                now,
-            )
-            .await?;
+            let locked_until = attempt.failed(state, &counted).await?;
             match locked_until {
                 Some(until) => Err(ServiceError::AccountLocked { until }),
                 None => Err(ServiceError::Unauthenticated(INVALID_CREDENTIALS.into())),
@@ -148,90 +113,87 @@ pub async fn login(
     }
 }
 
-/// A refused attempt that does not count toward a lockout (locked, deactivated).
-async fn record_refusal(
-    state: &AppState,
-    meta: &RequestMeta,
-    user: Option<&User>,
-    email: &str,
-    reason: LoginFailure,
+/// A login attempt being recorded in the history.
+struct Attempt<'a> {
+    meta: &'a RequestMeta,
+    user_id: Option<UserId>,
+    email: &'a str,
     now: DateTime<Utc>,
-) -> ServiceResult<()> {
-    let user_id = user.map(|user| user.id);
-    db::write_transaction(&state.db, |conn| {
-        async move {
-            insert_attempt(conn, meta, user_id, email, Some(reason), now).await?;
-            Ok(())
-        }
-        .scope_boxed()
-    })
-    .await
 }
 
-/// A counted failure; on the failure that causes a lock, the lock is audited.
-#[expect(
-    clippy::too_many_arguments,
-    reason = "one call site, each value distinct"
-)]
-async fn record_failure(
-    state: &AppState,
-    meta: &RequestMeta,
-    user: Option<&User>,
-    email: &str,
-    reason: LoginFailure,
-    counted: &[DateTime<Utc>],
-    locked_until: Option<DateTime<Utc>>,
-    now: DateTime<Utc>,
-) -> ServiceResult<()> {
-    let user_id = user.map(|user| user.id);
-    let failed_count = i32::try_from(counted.len()).unwrap_or(i32::MAX);
-    db::write_transaction(&state.db, |conn| {
-        async move {
-            insert_attempt(conn, meta, user_id, email, Some(reason), now).await?;
-            if let Some(user_id) = user_id {
-                db::users::record_login_failure(conn, user_id, failed_count, locked_until, now)
+impl Attempt<'_> {
+    /// Records a refusal that does not count toward a lockout (locked, deactivated).
+    async fn refused(&self, state: &AppState, reason: LoginFailure) -> ServiceResult<()> {
+        super::transaction(state, |conn| {
+            async move { self.insert(conn, Some(reason)).await }.scope_boxed()
+        })
+        .await
+    }
+
+    /// Records a counted failure (wrong password or unknown email), given all counted failures
+    /// including this one; returns the lock it causes, which is audited.
+    async fn failed(
+        &self,
+        state: &AppState,
+        counted: &[DateTime<Utc>],
+    ) -> ServiceResult<Option<DateTime<Utc>>> {
+        let reason = if self.user_id.is_some() {
+            LoginFailure::WrongPassword
+        } else {
+            LoginFailure::UnknownEmail
+        };
+        let locked_until = lockout::locked_until(counted, self.now);
+        let failed_count = i32::try_from(counted.len()).unwrap_or(i32::MAX);
+        super::transaction(state, |conn| {
+            async move {
+                self.insert(conn, Some(reason)).await?;
+                if let Some(user_id) = self.user_id {
+                    db::users::record_login_failure(
+                        conn,
+                        user_id,
+                        failed_count,
+                        locked_until,
+                        self.now,
+                    )
                     .await?;
+                }
+                if let Some(until) = locked_until {
+                    let event = AuditEvent::new(
+                        AuditAction::AccountLocked,
+                        ENTITY_USER,
+                        self.user_id.map(|id| id.0),
+                    )
+                    .metadata(json!({
+                        "email": self.email,
+                        "lockedUntil": until,
+                        "failures": failed_count,
+                    }));
+                    audit::record(conn, self.meta, None, &event, self.now).await?;
+                }
+                Ok(())
             }
-            if let Some(until) = locked_until {
-                let event = AuditEvent::new(
-                    AuditAction::AccountLocked,
-                    ENTITY_USER,
-                    user_id.map(|id| id.0),
-                )
-                .metadata(
-                    json!({ "email": email, "lockedUntil": until, "failures": failed_count }),
-                );
-                audit::record(conn, meta, None, &event, now).await?;
-            }
-            Ok(())
-        }
-        .scope_boxed()
-    })
-    .await
-}
+            .scope_boxed()
+        })
+        .await?;
+        Ok(locked_until)
+    }
 
-async fn insert_attempt(
-    conn: &mut DbConn,
-    meta: &RequestMeta,
-    user_id: Option<crate::domain::UserId>,
-    email: &str,
-    failure: Option<LoginFailure>,
-    now: DateTime<Utc>,
-) -> ServiceResult<()> {
-    db::login_history::insert(
-        conn,
-        &db::login_history::NewLoginAttempt {
-            user_id,
-            email_tried: email,
-            login_at: now,
-            ip_address: meta.ip_address.as_deref(),
-            user_agent: meta.user_agent.as_deref(),
-            success: failure.is_none(),
-            failure_reason: failure.map(LoginFailure::as_str),
-        },
-    )
-    .await?;
-    Ok(())
+    async fn insert(&self, conn: &mut DbConn, failure: Option<LoginFailure>) -> ServiceResult<()> {
+        db::login_history::insert(
+            conn,
+            &db::login_history::NewLoginAttempt {
+                user_id: self.user_id,
+                email_tried: self.email,
+                login_at: self.now,
+                ip_address: self.meta.ip_address.as_deref(),
+                user_agent: self.meta.user_agent.as_deref(),
+                success: failure.is_none(),
+                failure_reason: failure.map(LoginFailure::as_str),
+            },
+        )
+        .await?;
+        Ok(())
+    }
 }
 
 /// A successful login: a new session family, the oldest sessions beyond the limit revoked.
@@ -247,9 +209,15 @@ async fn start_session(
     let refresh_expires_at = now + REFRESH_TOKEN_TTL;
     let (user_id, email) = (user.id, user.email.as_str());
     let refresh_hash = refresh_hash.as_str();
-    let user = db::write_transaction(&state.db, |conn| {
+    let user = super::transaction(state, |conn| {
         async move {
-            insert_attempt(conn, meta, Some(user_id), email, None, now).await?;
+            let attempt = Attempt {
+                meta,
+                user_id: Some(user_id),
+                email,
+                now,
+            };
+            attempt.insert(conn, None).await?;
             db::users::record_login_success(conn, user_id, now).await?;
             db::sessions::insert(
                 conn,
@@ -316,7 +284,7 @@ pub async fn refresh(
     let refresh_expires_at = now + REFRESH_TOKEN_TTL;
     let (presented_hash, next_hash) = (presented_hash.as_str(), next_hash.as_str());
 
-    let outcome: ServiceResult<RefreshOutcome> = db::write_transaction(&state.db, |conn| {
+    let outcome = super::transaction(state, |conn| {
         async move {
             let Some(row) =
                 db::sessions::find_by_token_hash_for_update(conn, presented_hash).await?
@@ -408,7 +376,7 @@ pub async fn refresh(
 /// Ends the actor's current session.
 pub async fn logout(state: &AppState, meta: &RequestMeta, actor: &Actor) -> ServiceResult<()> {
     let now = state.clock.now();
-    db::write_transaction(&state.db, |conn| {
+    super::transaction(state, |conn| {
         async move {
             db::sessions::revoke_families(
                 conn,
@@ -435,7 +403,7 @@ pub async fn logout_other_sessions(
     actor: &Actor,
 ) -> ServiceResult<usize> {
     let now = state.clock.now();
-    db::write_transaction(&state.db, |conn| {
+    super::transaction(state, |conn| {
         async move {
             let ended = db::sessions::revoke_all_for_user_except(
                 conn,
@@ -467,7 +435,7 @@ pub async fn revoke_session(
     session: SessionFamilyId,
 ) -> ServiceResult<()> {
     let now = state.clock.now();
-    db::write_transaction(&state.db, |conn| {
+    super::transaction(state, |conn| {
         async move {
             let ended = db::sessions::revoke_families(
                 conn,
@@ -530,7 +498,7 @@ pub async fn change_password(
     let hash = state.passwords.hash(new).await?;
     let now = state.clock.now();
     let hash = hash.as_str();
-    db::write_transaction(&state.db, |conn| {
+    super::transaction(state, |conn| {
         async move {
             db::users::set_password_hash(conn, actor.user_id, hash, now).await?;
             let ended = db::sessions::revoke_all_for_user_except(

@@ -10,6 +10,21 @@ pub mod tokens;
 
 pub use error::{ServiceError, ServiceResult};
 
+use scoped_futures::ScopedBoxFuture;
+
+use crate::db::{self, DbConn};
+use crate::state::AppState;
+
+/// Runs `body` in a serializable write transaction, retried on serialization failures (see
+/// [`db::write_transaction`]), with the services' error type.
+pub async fn transaction<'a, T, F>(state: &AppState, body: F) -> ServiceResult<T>
+where
+    F: for<'r> FnMut(&'r mut DbConn) -> ScopedBoxFuture<'a, 'r, ServiceResult<T>> + Send + 'a,
+    T: Send + 'a,
+{
+    db::write_transaction(&state.db, body).await
+}
+
 /// Where a request came from, for the audit trail and the login history.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct RequestMeta {

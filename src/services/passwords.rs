@@ -76,6 +76,12 @@ impl Passwords {
         Ok(known && matches)
     }
 
+    /// Prepares the decoy hash ahead of the first unknown email, so that even that first answer
+    /// takes no longer than a wrong password.
+    pub async fn warm_up(&self) -> ServiceResult<()> {
+        self.decoy_hash().await.map(drop)
+    }
+
     async fn decoy_hash(&self) -> ServiceResult<String> {
         self.decoy
             .get_or_try_init(|| async {

@@ -118,7 +118,7 @@ async fn create(
     let hash = state.passwords.hash(&new.password).await?;
     let now = state.clock.now();
     let (email, hash) = (email.as_str(), hash.as_str());
-    db::write_transaction(&state.db, |conn| {
+    super::transaction(state, |conn| {
         async move {
             if only_if_empty.0 && db::users::any_exist(conn).await? {
                 return Ok(None);

@@ -71,3 +71,17 @@ async fn an_exhausted_pool_answers_service_unavailable() {
     let response = app.gql("{ me { id } }").by(&session).send().await;
     assert!(response.data()["me"]["id"].is_string());
 }
+
+#[tokio::test]
+async fn the_statement_timeout_is_applied_to_every_connection() {
+    let app = TestApp::spawn_with(&[("DB_STATEMENT_TIMEOUT_MS", "100")]).await;
+    let err = diesel::sql_query("SELECT pg_sleep(2)")
+        .execute(&mut app.conn().await)
+        .await
+        .expect_err("the statement outlives its timeout");
+    assert!(err.to_string().contains("statement timeout"), "{err}");
+    assert!(matches!(
+        ServiceError::from(err),
+        ServiceError::Unavailable(_)
+    ));
+}

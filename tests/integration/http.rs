@@ -272,3 +272,43 @@ async fn graphiql_is_served() {
     let html = response.body.as_str().expect("html");
     assert!(html.contains("graphiql") && html.contains("/graphql"));
 }
+
+#[tokio::test]
+async fn internal_errors_hide_their_cause_and_give_the_request_id() {
+    let app = TestApp::spawn().await;
+    let user = crate::support::UserFactory::new().insert(&app).await;
+    // Break the database under the running app: logging in can no longer store a session.
+    diesel_async::RunQueryDsl::execute(
+        diesel::sql_query("DROP TABLE staff_sessions CASCADE"),
+        &mut app.conn().await,
+    )
+    .await
+    .expect("drop the table");
+
+    let request = Request::post("/graphql")
+        .header(header::CONTENT_TYPE, "application/json")
+        .header("x-request-id", "req-broken-1")
+        .body(Body::from(
+            json!({
+                "query": "mutation($e: String!, $p: String!) { login(email: $e, password: $p) { accessToken } }",
+                "variables": { "e": user.email, "p": crate::support::factories::DEFAULT_PASSWORD }
+            })
+            .to_string(),
+        ))
+        .expect("request");
+    let response = app.send(request).await;
+    assert_eq!(response.status, StatusCode::OK);
+    let error = &response.body["errors"][0];
+    assert_eq!(error["extensions"]["code"], "INTERNAL_SERVER_ERROR");
+    assert_eq!(error["extensions"]["requestId"], "req-broken-1");
+    let text = response.body.to_string();
+    for leak in [
+        "staff_sessions",
+        "relation",
+        "SELECT",
+        "INSERT",
+        "does not exist",
+    ] {
+        assert!(!text.contains(leak), "the response leaks {leak:?}: {text}");
+    }
+}

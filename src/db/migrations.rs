@@ -38,20 +38,20 @@ pub async fn run_pending(url: &Secret) -> anyhow::Result<Vec<String>> {
 
 /// Reverts the most recent migration; returns its name, or `None` when none is applied.
 pub async fn revert_last(url: &Secret) -> anyhow::Result<Option<String>> {
-    with_harness(url, |conn| {
-        if conn
-            .applied_migrations()
-            .map_err(anyhow::Error::from_boxed)?
-            .is_empty()
-        {
-            return Ok(None);
-        }
-        let version = conn
-            .revert_last_migration(MIGRATIONS)
-            .map_err(anyhow::Error::from_boxed)?;
-        Ok(Some(name_of(&version)))
-    })
-    .await
+    with_harness(url, revert_last_on).await
+}
+
+fn revert_last_on(conn: &mut SyncConnection) -> anyhow::Result<Option<String>> {
+    let applied = conn
+        .applied_migrations()
+        .map_err(anyhow::Error::from_boxed)?;
+    if applied.is_empty() {
+        return Ok(None);
+    }
+    let version = conn
+        .revert_last_migration(MIGRATIONS)
+        .map_err(anyhow::Error::from_boxed)?;
+    Ok(Some(name_of(&version)))
 }
 
 /// Reverts every applied migration, newest first; returns their names.
@@ -68,17 +68,9 @@ pub async fn revert_all(url: &Secret) -> anyhow::Result<Vec<String>> {
 /// Reverts the most recent migration and applies it again; returns its name.
 pub async fn redo_last(url: &Secret) -> anyhow::Result<Option<String>> {
     with_harness(url, |conn| {
-        if conn
-            .applied_migrations()
-            .map_err(anyhow::Error::from_boxed)?
-            .is_empty()
-        {
+        let Some(name) = revert_last_on(conn)? else {
             return Ok(None);
-        }
-        let version = conn
-            .revert_last_migration(MIGRATIONS)
-            .map_err(anyhow::Error::from_boxed)?;
-        let name = name_of(&version);
+        };
         conn.run_next_migration(MIGRATIONS)
             .map_err(anyhow::Error::from_boxed)?;
         Ok(Some(name))

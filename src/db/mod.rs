@@ -128,11 +128,8 @@ impl Retryable for DieselError {
 
 /// Runs `body` in a SERIALIZABLE transaction on a pooled connection, and runs it again (with a
 /// bounded, jittered back-off) when PostgreSQL reports a serialization failure. The body may
-/// therefore run more than once: it must do all its reads and writes through `conn`.
-///
-/// ```ignore
-/// db::write_transaction(&pool, |conn| async move { users::touch(conn, id).await }.scope_boxed())
-/// ```
+/// therefore run more than once: it must do all its reads and writes through `conn`, and build
+/// its future with `async move { … }.scope_boxed()`.
 pub async fn write_transaction<'a, T, E, F>(pool: &DbPool, mut body: F) -> Result<T, E>
 where
     F: for<'r> FnMut(&'r mut DbConn) -> ScopedBoxFuture<'a, 'r, Result<T, E>> + Send + 'a,

@@ -373,27 +373,22 @@ pub async fn refresh(
     }
 }
 
+/// Which of the actor's sessions to end.
+#[derive(Debug, Clone, Copy)]
+enum Ending {
+    /// The session of the request (`logout`).
+    This,
+    /// Every other session (`logoutOtherSessions`).
+    Others,
+    /// One session of the actor's, by id (`revokeSession`).
+    One(SessionFamilyId),
+}
+
 /// Ends the actor's current session.
 pub async fn logout(state: &AppState, meta: &RequestMeta, actor: &Actor) -> ServiceResult<()> {
-    let now = state.clock.now();
-    super::transaction(state, |conn| {
-        async move {
-            db::sessions::revoke_families(
-                conn,
-                actor.user_id,
-                &[actor.session_id],
-                RevokeReason::Logout,
-                now,
-            )
-            .await?;
-            let event = AuditEvent::new(AuditAction::Logout, ENTITY_USER, Some(actor.user_id.0))
-                .metadata(json!({ "sessionId": actor.session_id }));
-            audit::record(conn, meta, Some(actor.user_id), &event, now).await?;
-            Ok(())
-        }
-        .scope_boxed()
-    })
-    .await
+    end_sessions(state, meta, actor, Ending::This)
+        .await
+        .map(drop)
 }
 
 /// Ends every session of the actor but the current one; returns how many ended.
@@ -402,29 +397,7 @@ pub async fn logout_other_sessions(
     meta: &RequestMeta,
     actor: &Actor,
 ) -> ServiceResult<usize> {
-    let now = state.clock.now();
-    super::transaction(state, |conn| {
-        async move {
-            let ended = db::sessions::revoke_all_for_user_except(
-                conn,
-                actor.user_id,
-                Some(actor.session_id),
-                RevokeReason::LogoutOthers,
-                now,
-            )
-            .await?;
-            let event = AuditEvent::new(
-                AuditAction::LogoutOtherSessions,
-                ENTITY_USER,
-                Some(actor.user_id.0),
-            )
-            .metadata(json!({ "sessionId": actor.session_id, "sessionsEnded": ended }));
-            audit::record(conn, meta, Some(actor.user_id), &event, now).await?;
-            Ok(ended)
-        }
-        .scope_boxed()
-    })
-    .await
+    end_sessions(state, meta, actor, Ending::Others).await
 }
 
 /// Ends one of the actor's own live sessions.
@@ -434,32 +407,83 @@ pub async fn revoke_session(
     actor: &Actor,
     session: SessionFamilyId,
 ) -> ServiceResult<()> {
+    end_sessions(state, meta, actor, Ending::One(session))
+        .await
+        .map(drop)
+}
+
+async fn end_sessions(
+    state: &AppState,
+    meta: &RequestMeta,
+    actor: &Actor,
+    ending: Ending,
+) -> ServiceResult<usize> {
     let now = state.clock.now();
+    let user = actor.user_id;
     super::transaction(state, |conn| {
         async move {
-            let ended = db::sessions::revoke_families(
-                conn,
-                actor.user_id,
-                &[session],
-                RevokeReason::RevokedByUser,
-                now,
-            )
-            .await?;
-            if ended == 0 {
-                return Err(ServiceError::NotFound("Session not found.".into()));
-            }
-            let event = AuditEvent::new(
-                AuditAction::SessionRevoked,
-                ENTITY_USER,
-                Some(actor.user_id.0),
-            )
-            .metadata(json!({ "sessionId": session }));
-            audit::record(conn, meta, Some(actor.user_id), &event, now).await?;
-            Ok(())
+            let (ended, action) = match ending {
+                Ending::This => {
+                    let families = [actor.session_id];
+                    let ended = db::sessions::revoke_families(
+                        conn,
+                        user,
+                        &families,
+                        RevokeReason::Logout,
+                        now,
+                    );
+                    (ended.await?, AuditAction::Logout)
+                }
+                Ending::Others => {
+                    let ended = db::sessions::revoke_all_for_user_except(
+                        conn,
+                        user,
+                        Some(actor.session_id),
+                        RevokeReason::LogoutOthers,
+                        now,
+                    );
+                    (ended.await?, AuditAction::LogoutOtherSessions)
+                }
+                Ending::One(session) => {
+                    let families = [session];
+                    let ended = db::sessions::revoke_families(
+                        conn,
+                        user,
+                        &families,
+                        RevokeReason::RevokedByUser,
+                        now,
+                    );
+                    match ended.await? {
+                        0 => return Err(ServiceError::NotFound("Session not found.".into())),
+                        ended => (ended, AuditAction::SessionRevoked),
+                    }
+                }
+            };
+            let ended_session = match ending {
+                Ending::One(session) => session,
+                Ending::This | Ending::Others => actor.session_id,
+            };
+            let metadata = json!({ "sessionId": ended_session, "sessionsEnded": ended });
+            audit_own(conn, meta, actor, action, metadata, now).await?;
+            Ok(ended)
         }
         .scope_boxed()
     })
     .await
+}
+
+/// Audits an event of the actor about their own account.
+async fn audit_own(
+    conn: &mut DbConn,
+    meta: &RequestMeta,
+    actor: &Actor,
+    action: AuditAction,
+    metadata: serde_json::Value,
+    now: DateTime<Utc>,
+) -> ServiceResult<()> {
+    let event = AuditEvent::new(action, ENTITY_USER, Some(actor.user_id.0)).metadata(metadata);
+    audit::record(conn, meta, Some(actor.user_id), &event, now).await?;
+    Ok(())
 }
 
 /// The actor's live sessions, oldest first.
@@ -509,14 +533,16 @@ pub async fn change_password(
                 now,
             )
             .await?;
-            let event = AuditEvent::new(
+            let metadata = json!({ "sessionsEnded": ended });
+            audit_own(
+                conn,
+                meta,
+                actor,
                 AuditAction::PasswordChanged,
-                ENTITY_USER,
-                Some(actor.user_id.0),
+                metadata,
+                now,
             )
-            .metadata(json!({ "sessionsEnded": ended }));
-            audit::record(conn, meta, Some(actor.user_id), &event, now).await?;
-            Ok(())
+            .await
         }
         .scope_boxed()
     })

@@ -7,7 +7,7 @@ use clap::{Parser, Subcommand};
 use millennium::config::{Config, Secret};
 use millennium::db::migrations;
 use millennium::server::{self, Database};
-use millennium::services::{RequestMeta, staff};
+use millennium::services::staff;
 
 #[derive(Parser)]
 #[command(
@@ -120,7 +120,7 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
     match command {
         Command::Serve => server::serve(config).await,
         Command::Migrate { action } => {
-            with_database(&config, async |database| migrate(action, database).await).await
+            server::with_database(&config, async |database| migrate(action, database).await).await
         }
         Command::Admin {
             action:
@@ -130,41 +130,17 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
                     last_name,
                 },
         } => {
-            let password = admin_password()?;
-            let config = &config;
-            with_database(config, async move |database| {
-                server::prepare_schema(config, database).await?;
-                let state = server::app_state(config, database).await?;
-                let new = staff::NewStaff {
-                    first_name,
-                    last_name,
-                    ..staff::NewStaff::admin(email, password)
-                };
-                let meta = RequestMeta {
-                    request_id: Some("cli".into()),
-                    ..RequestMeta::default()
-                };
-                let user = staff::create_staff(&state, &meta, None, &new)
-                    .await
-                    .map_err(|err| anyhow::anyhow!("{err}"))?;
-                println!("Created administrator {} ({}).", user.email, user.id);
-                Ok(())
-            })
-            .await
+            let new = staff::NewStaff {
+                first_name,
+                last_name,
+                ..staff::NewStaff::admin(email, admin_password()?)
+            };
+            let user = server::create_admin(&config, &new).await?;
+            println!("Created administrator {} ({}).", user.email, user.id);
+            Ok(())
         }
         Command::Schema { .. } => Ok(()),
     }
-}
-
-/// Opens the database (starting the embedded one if needed), runs `work`, and closes it.
-async fn with_database(
-    config: &Config,
-    work: impl AsyncFnOnce(&Database) -> anyhow::Result<()>,
-) -> anyhow::Result<()> {
-    let database = Database::open(config).await?;
-    let outcome = work(&database).await;
-    database.close().await?;
-    outcome
 }
 
 async fn migrate(action: MigrateAction, database: &Database) -> anyhow::Result<()> {

@@ -14,9 +14,11 @@ use rand::distr::{Alphanumeric, SampleString};
 
 use crate::clock::SystemClock;
 use crate::config::{AppEnv, Config, Secret};
+use crate::db::users::User;
 use crate::db::{self, PoolSettings, StatementCounter};
 use crate::embedded_pg::{EmbeddedOptions, EmbeddedPostgres, PgPrograms, SUPERUSER};
-use crate::services::staff::{self, Bootstrap};
+use crate::services::RequestMeta;
+use crate::services::staff::{self, Bootstrap, NewStaff};
 use crate::state::AppState;
 
 const JWT_SECRET_FILE: &str = "jwt.secret";
@@ -77,6 +79,33 @@ impl Database {
         }
         Ok(())
     }
+}
+
+/// Runs `work` with the database open (starting the embedded one if needed), then closes it.
+pub async fn with_database<T>(
+    config: &Config,
+    work: impl AsyncFnOnce(&Database) -> anyhow::Result<T>,
+) -> anyhow::Result<T> {
+    let database = Database::open(config).await?;
+    let outcome = work(&database).await;
+    database.close().await?;
+    outcome
+}
+
+/// `millennium admin create`: an administrator created outside any request.
+pub async fn create_admin(config: &Config, new: &NewStaff) -> anyhow::Result<User> {
+    with_database(config, async |database| {
+        prepare_schema(config, database).await?;
+        let state = app_state(config, database).await?;
+        let meta = RequestMeta {
+            request_id: Some("cli".into()),
+            ..RequestMeta::default()
+        };
+        staff::create_staff(&state, &meta, None, new)
+            .await
+            .map_err(|err| anyhow::anyhow!("{err}"))
+    })
+    .await
 }
 
 /// Brings the schema up to date in development; in production refuses to go on with pending

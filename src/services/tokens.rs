@@ -197,6 +197,60 @@ mod tests {
     }
 
     #[test]
+    fn issuer_audience_and_type_are_checked() {
+        let secret = b"an-example-secret-of-at-least-32-bytes";
+        let now = Utc::now().timestamp();
+        let valid = Claims {
+            iss: ISSUER.into(),
+            aud: AUDIENCE.into(),
+            sub: Uuid::new_v4(),
+            exp: now + 600,
+            iat: now,
+            jti: Uuid::new_v4(),
+            typ: ACCESS_TYPE.into(),
+            sid: Uuid::new_v4(),
+        };
+        let sign = |claims: &Claims, algorithm: Algorithm| {
+            jsonwebtoken::encode(
+                &Header::new(algorithm),
+                claims,
+                &EncodingKey::from_secret(secret),
+            )
+            .expect("encode")
+        };
+        assert!(
+            keys()
+                .verify(&sign(&valid, Algorithm::HS256), Utc::now())
+                .is_ok()
+        );
+        let variants = [
+            Claims {
+                iss: "someone-else".into(),
+                ..valid.clone()
+            },
+            Claims {
+                aud: "another-app".into(),
+                ..valid.clone()
+            },
+            Claims {
+                typ: "refresh".into(),
+                ..valid.clone()
+            },
+        ];
+        for claims in &variants {
+            assert!(matches!(
+                keys().verify(&sign(claims, Algorithm::HS256), Utc::now()),
+                Err(TokenError::Invalid(_))
+            ));
+        }
+        // The same key under another HMAC algorithm is refused: the algorithm is pinned.
+        assert!(matches!(
+            keys().verify(&sign(&valid, Algorithm::HS512), Utc::now()),
+            Err(TokenError::Invalid(_))
+        ));
+    }
+
+    #[test]
     fn refresh_tokens_are_random_and_hashed() {
         let a = new_refresh_token();
         let b = new_refresh_token();

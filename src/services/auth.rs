@@ -101,15 +101,10 @@ pub async fn login(
             attempt.refused(state, LoginFailure::Inactive).await?;
             Err(ServiceError::Unauthenticated(DEACTIVATED.into()))
         }
-        _ => {
-            let mut counted = failures;
-            counted.push(now);
-            let locked_until = attempt.failed(state, &counted).await?;
-            match locked_until {
-                Some(until) => Err(ServiceError::AccountLocked { until }),
-                None => Err(ServiceError::Unauthenticated(INVALID_CREDENTIALS.into())),
-            }
-        }
+        _ => match attempt.failed(state, failures).await? {
+            Some(until) => Err(ServiceError::AccountLocked { until }),
+            None => Err(ServiceError::Unauthenticated(INVALID_CREDENTIALS.into())),
+        },
     }
 }
 
@@ -130,19 +125,20 @@ impl Attempt<'_> {
         .await
     }
 
-    /// Records a counted failure (wrong password or unknown email), given all counted failures
-    /// including this one; returns the lock it causes, which is audited.
+    /// Records a counted failure (wrong password or unknown email), given the earlier counted
+    /// failures; returns the lock it causes, which is audited.
     async fn failed(
         &self,
         state: &AppState,
-        counted: &[DateTime<Utc>],
+        mut counted: Vec<DateTime<Utc>>,
     ) -> ServiceResult<Option<DateTime<Utc>>> {
+        counted.push(self.now);
         let reason = if self.user_id.is_some() {
             LoginFailure::WrongPassword
         } else {
             LoginFailure::UnknownEmail
         };
-        let locked_until = lockout::locked_until(counted, self.now);
+        let locked_until = lockout::locked_until(&counted, self.now);
         let failed_count = i32::try_from(counted.len()).unwrap_or(i32::MAX);
         super::transaction(state, |conn| {
             async move {

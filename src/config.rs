@@ -84,6 +84,34 @@ pub struct HttpConfig {
     pub cors_origins: Vec<String>,
     /// `TRUST_PROXY`: take the client address from `X-Forwarded-For`.
     pub trust_proxy: bool,
+    /// `TRUSTED_PROXY_HOPS`: how many proxies in front of the service append to
+    /// `X-Forwarded-For`; the client is that many entries from the right.
+    pub trusted_proxy_hops: usize,
+    /// `REQUEST_TIMEOUT_MS`: the longest a request may take before it is answered 503.
+    pub request_timeout: Duration,
+    pub rate_limits: RateLimits,
+}
+
+/// Requests a client address may make per minute (SPEC 7); `None` turns a limit off.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RateLimits {
+    /// `RATE_LIMIT_PER_MINUTE`: any request but `/health` and `/metrics` (a batch counts once).
+    pub general: Option<u32>,
+    /// `RATE_LIMIT_SENSITIVE_PER_MINUTE`: sensitive operations per address and account.
+    pub sensitive_per_account: Option<u32>,
+    /// `RATE_LIMIT_SENSITIVE_PER_ADDRESS_PER_MINUTE`: sensitive operations per address, all
+    /// accounts together (a branch office shares one address).
+    pub sensitive_per_address: Option<u32>,
+}
+
+impl Default for RateLimits {
+    fn default() -> Self {
+        Self {
+            general: Some(600),
+            sensitive_per_account: Some(10),
+            sensitive_per_address: Some(100),
+        }
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -115,6 +143,12 @@ pub struct Limits {
     pub page_size: usize,
     /// `MAX_BODY_BYTES`: a JSON request body.
     pub body_bytes: usize,
+    /// `MAX_QUERY_TOKENS`: lexical tokens of a request's documents, checked before parsing.
+    pub query_tokens: usize,
+    /// `MAX_QUERY_NODES`: selections of a request once fragments are expanded.
+    pub query_nodes: usize,
+    /// `MAX_QUERY_ALIASES`: aliased fields of a request once fragments are expanded.
+    pub query_aliases: usize,
 }
 
 impl Default for Limits {
@@ -125,6 +159,9 @@ impl Default for Limits {
             batch_size: 20,
             page_size: 500,
             body_bytes: 1024 * 1024,
+            query_tokens: 10_000,
+            query_nodes: 10_000,
+            query_aliases: 50,
         }
     }
 }
@@ -217,6 +254,41 @@ impl Config {
             port: vars.parse_in("PORT", 4000, 1..=65535, "a port number from 1 to 65535")?,
             cors_origins: parse_origins(vars.get("CORS_ORIGIN").as_deref())?,
             trust_proxy: vars.parse("TRUST_PROXY", false, "true or false")?,
+            trusted_proxy_hops: vars.parse_in(
+                "TRUSTED_PROXY_HOPS",
+                1,
+                1..=16,
+                "a number of proxies from 1 to 16",
+            )?,
+            request_timeout: Duration::from_millis(vars.parse_in(
+                "REQUEST_TIMEOUT_MS",
+                30_000,
+                1..=3_600_000,
+                "milliseconds from 1 to 3600000",
+            )?),
+            rate_limits: {
+                let defaults = RateLimits::default();
+                let per_minute = |name: &'static str, default: Option<u32>| {
+                    vars.parse_in(
+                        name,
+                        default.unwrap_or(0),
+                        0..=1_000_000,
+                        "requests per minute from 0 (no limit) to 1000000",
+                    )
+                    .map(|limit| (limit > 0).then_some(limit))
+                };
+                RateLimits {
+                    general: per_minute("RATE_LIMIT_PER_MINUTE", defaults.general)?,
+                    sensitive_per_account: per_minute(
+                        "RATE_LIMIT_SENSITIVE_PER_MINUTE",
+                        defaults.sensitive_per_account,
+                    )?,
+                    sensitive_per_address: per_minute(
+                        "RATE_LIMIT_SENSITIVE_PER_ADDRESS_PER_MINUTE",
+                        defaults.sensitive_per_address,
+                    )?,
+                }
+            },
         };
 
         let jwt_secret = vars.secret("JWT_SECRET");
@@ -289,6 +361,24 @@ impl Config {
                 defaults.body_bytes,
                 1024..=(64 * 1024 * 1024),
                 "a size in bytes from 1024 to 67108864",
+            )?,
+            query_tokens: vars.parse_in(
+                "MAX_QUERY_TOKENS",
+                defaults.query_tokens,
+                100..=1_000_000,
+                "a number from 100 to 1000000",
+            )?,
+            query_nodes: vars.parse_in(
+                "MAX_QUERY_NODES",
+                defaults.query_nodes,
+                10..=1_000_000,
+                "a number from 10 to 1000000",
+            )?,
+            query_aliases: vars.parse_in(
+                "MAX_QUERY_ALIASES",
+                defaults.query_aliases,
+                0..=100_000,
+                "a number from 0 to 100000",
             )?,
         };
 
@@ -478,6 +568,25 @@ mod tests {
         assert!(!debug.contains("hunter2"));
         assert!(!debug.contains("s3cr3t"));
         assert!(!debug.contains("Sup3rSecret"));
+    }
+
+    #[test]
+    fn rate_limits_default_to_the_spec_and_zero_turns_one_off() {
+        let defaults = config(&[]).expect("valid");
+        assert_eq!(defaults.http.rate_limits, RateLimits::default());
+        assert_eq!(defaults.http.trusted_proxy_hops, 1);
+        assert_eq!(defaults.http.request_timeout, Duration::from_secs(30));
+        let off = config(&[
+            ("RATE_LIMIT_PER_MINUTE", "0"),
+            ("RATE_LIMIT_SENSITIVE_PER_MINUTE", "3"),
+        ])
+        .expect("valid");
+        assert_eq!(off.http.rate_limits.general, None);
+        assert_eq!(off.http.rate_limits.sensitive_per_account, Some(3));
+        let err = config(&[("TRUSTED_PROXY_HOPS", "0")]).expect_err("must fail");
+        assert_eq!(err.variable, "TRUSTED_PROXY_HOPS");
+        let err = config(&[("RATE_LIMIT_PER_MINUTE", "-1")]).expect_err("must fail");
+        assert_eq!(err.variable, "RATE_LIMIT_PER_MINUTE");
     }
 
     #[test]

@@ -5,6 +5,7 @@
 //! pure functions) and [`db`] (diesel, one module per table). [`server`] wires them together
 //! around a [`state::AppState`], with [`embedded_pg`] providing a private PostgreSQL.
 
+pub mod auth;
 pub mod clock;
 pub mod config;
 pub mod db;

@@ -3,11 +3,11 @@
 
 use std::sync::Arc;
 
+use crate::auth::passwords::Passwords;
+use crate::auth::tokens::TokenKeys;
 use crate::clock::Clock;
 use crate::config::{Config, Secret};
 use crate::db::{DbPool, StatementCounter};
-use crate::services::passwords::Passwords;
-use crate::services::tokens::TokenKeys;
 
 #[derive(Clone)]
 pub struct AppState {

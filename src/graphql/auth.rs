@@ -7,6 +7,7 @@ use chrono::{DateTime, Utc};
 use super::context::ContextExt;
 use super::guards::LoggedIn;
 use super::scalars::parse_id;
+use super::sensitive::sensitive;
 use super::types::User;
 use crate::config::Secret;
 use crate::db;
@@ -80,14 +81,14 @@ impl AuthQuery {
     /// The logged-in member of staff.
     #[graphql(guard = "LoggedIn")]
     async fn me(&self, ctx: &Context<'_>) -> Result<User> {
-        let actor = ctx.actor()?;
+        let actor = ctx.request().actor()?;
         Ok(auth::current_user(ctx.state(), actor).await?.into())
     }
 
     /// The live sessions of the logged-in user, oldest first.
     #[graphql(guard = "LoggedIn")]
     async fn my_sessions(&self, ctx: &Context<'_>) -> Result<Vec<Session>> {
-        let actor = ctx.actor()?;
+        let actor = ctx.request().actor()?;
         let sessions = auth::my_sessions(ctx.state(), actor).await?;
         Ok(sessions
             .into_iter()
@@ -103,38 +104,53 @@ pub struct AuthMutation;
 impl AuthMutation {
     /// Logs in with email and password. Five failures within 15 minutes lock the account for
     /// 15 minutes.
+    #[graphql(directive = sensitive::apply(Some("email".to_owned())))]
     async fn login(
         &self,
         ctx: &Context<'_>,
         email: String,
         #[graphql(secret)] password: String,
     ) -> Result<AuthPayload> {
-        let issued = auth::login(ctx.state(), ctx.meta(), &email, &Secret::new(password)).await?;
+        let issued = auth::login(
+            ctx.state(),
+            ctx.request().meta(),
+            &email,
+            &Secret::new(password),
+        )
+        .await?;
         Ok(issued.into())
     }
 
     /// Exchanges a refresh token for a new pair. A refresh token works once; presenting it again
     /// ends the whole session.
+    #[graphql(directive = sensitive::apply(Some("refreshToken".to_owned())))]
     async fn refresh_session(
         &self,
         ctx: &Context<'_>,
         #[graphql(secret)] refresh_token: String,
     ) -> Result<AuthPayload> {
-        let issued = auth::refresh(ctx.state(), ctx.meta(), &Secret::new(refresh_token)).await?;
+        let issued = auth::refresh(
+            ctx.state(),
+            ctx.request().meta(),
+            &Secret::new(refresh_token),
+        )
+        .await?;
         Ok(issued.into())
     }
 
     /// Ends the current session.
     #[graphql(guard = "LoggedIn")]
     async fn logout(&self, ctx: &Context<'_>) -> Result<bool> {
-        auth::logout(ctx.state(), ctx.meta(), ctx.actor()?).await?;
+        auth::logout(ctx.state(), ctx.request().meta(), ctx.request().actor()?).await?;
         Ok(true)
     }
 
     /// Ends every other session of the logged-in user; returns how many ended.
     #[graphql(guard = "LoggedIn")]
     async fn logout_other_sessions(&self, ctx: &Context<'_>) -> Result<i32> {
-        let ended = auth::logout_other_sessions(ctx.state(), ctx.meta(), ctx.actor()?).await?;
+        let ended =
+            auth::logout_other_sessions(ctx.state(), ctx.request().meta(), ctx.request().actor()?)
+                .await?;
         Ok(i32::try_from(ended).unwrap_or(i32::MAX))
     }
 
@@ -142,12 +158,19 @@ impl AuthMutation {
     #[graphql(guard = "LoggedIn")]
     async fn revoke_session(&self, ctx: &Context<'_>, id: ID) -> Result<bool> {
         let session = parse_id(&id, "id")?;
-        auth::revoke_session(ctx.state(), ctx.meta(), ctx.actor()?, session).await?;
+        auth::revoke_session(
+            ctx.state(),
+            ctx.request().meta(),
+            ctx.request().actor()?,
+            session,
+        )
+        .await?;
         Ok(true)
     }
 
-    /// Changes the logged-in user's password and ends their other sessions.
-    #[graphql(guard = "LoggedIn")]
+    /// Changes the logged-in user's password and ends their other sessions. A wrong current
+    /// password counts toward the login lockout.
+    #[graphql(guard = "LoggedIn", directive = sensitive::apply(None))]
     async fn change_password(
         &self,
         ctx: &Context<'_>,
@@ -156,8 +179,8 @@ impl AuthMutation {
     ) -> Result<bool> {
         auth::change_password(
             ctx.state(),
-            ctx.meta(),
-            ctx.actor()?,
+            ctx.request().meta(),
+            ctx.request().actor()?,
             &Secret::new(current_password),
             &Secret::new(new_password),
         )

@@ -1,50 +1,84 @@
-//! What resolvers learn about their request: the state, the confirmed actor, and the request's
-//! origin for the audit trail.
+//! The request context: everything a resolver learns about its request, in one value built by
+//! [`RequestContext::new`] for each HTTP request (a batch shares one), and read back with one
+//! call, [`ContextExt::request`]. Later the per-request dataloaders live here too.
 
 use async_graphql::Context;
+use chrono::{DateTime, Utc};
 
 use crate::domain::permissions::Actor;
 use crate::services::{RequestMeta, ServiceError};
 use crate::state::AppState;
 
-/// The authenticated caller of a request, if any (absent for anonymous requests).
-#[derive(Debug, Clone, Copy, Default)]
-pub struct RequestAuth(pub Option<Actor>);
-
-/// Per-request data attached by the HTTP layer.
+/// Who is asking, from where, and when.
 #[derive(Debug, Clone, Default)]
 pub struct RequestContext {
-    pub meta: RequestMeta,
+    actor: Option<Actor>,
+    meta: RequestMeta,
+    started_at: Option<DateTime<Utc>>,
 }
 
+impl RequestContext {
+    /// The context of a request by `actor` (`None`: anonymous), started at `started_at` by the
+    /// state's clock.
+    pub fn new(actor: Option<Actor>, meta: RequestMeta, started_at: DateTime<Utc>) -> Self {
+        Self {
+            actor,
+            meta,
+            started_at: Some(started_at),
+        }
+    }
+
+    /// The confirmed caller, or `UNAUTHENTICATED`.
+    pub fn actor(&self) -> Result<&Actor, ServiceError> {
+        self.actor.as_ref().ok_or_else(|| {
+            ServiceError::Unauthenticated("You must be logged in to do this.".into())
+        })
+    }
+
+    /// Whether a member of staff is logged in.
+    pub fn is_authenticated(&self) -> bool {
+        self.actor.is_some()
+    }
+
+    /// Request id, client address and user agent, for the audit trail and the login history.
+    pub fn meta(&self) -> &RequestMeta {
+        &self.meta
+    }
+
+    /// The request id, when the request has one.
+    pub fn request_id(&self) -> Option<&str> {
+        self.meta.request_id.as_deref()
+    }
+
+    /// When the request started: one instant for everything a request computes "as of now".
+    pub fn started_at(&self) -> Option<DateTime<Utc>> {
+        self.started_at
+    }
+}
+
+/// What resolvers take from the async-graphql context.
 pub trait ContextExt {
     fn state(&self) -> &AppState;
-    /// The caller, or `UNAUTHENTICATED`.
-    fn actor(&self) -> Result<&Actor, ServiceError>;
-    fn meta(&self) -> &RequestMeta;
+    /// The request's context; an anonymous, empty one when the schema runs without any.
+    fn request(&self) -> &RequestContext;
 }
 
 impl ContextExt for Context<'_> {
     fn state(&self) -> &AppState {
-        // Present on every schema built by `build_schema`.
+        // Present on every schema built by `build_schemas`.
         self.data_unchecked::<AppState>()
     }
 
-    fn actor(&self) -> Result<&Actor, ServiceError> {
-        self.data_opt::<RequestAuth>()
-            .and_then(|auth| auth.0.as_ref())
-            .ok_or_else(|| {
-                ServiceError::Unauthenticated("You must be logged in to do this.".into())
-            })
-    }
-
-    fn meta(&self) -> &RequestMeta {
-        static EMPTY: RequestMeta = RequestMeta {
-            request_id: None,
-            ip_address: None,
-            user_agent: None,
+    fn request(&self) -> &RequestContext {
+        static ANONYMOUS: RequestContext = RequestContext {
+            actor: None,
+            meta: RequestMeta {
+                request_id: None,
+                ip_address: None,
+                user_agent: None,
+            },
+            started_at: None,
         };
-        self.data_opt::<RequestContext>()
-            .map_or(&EMPTY, |request| &request.meta)
+        self.data_opt::<RequestContext>().unwrap_or(&ANONYMOUS)
     }
 }

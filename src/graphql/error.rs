@@ -1,14 +1,22 @@
 //! The error contract of SPEC 6: every error a client sees carries `extensions.code`.
 //!
 //! Resolvers return `async_graphql::Result` and use `?` on [`ServiceError`]s; async-graphql keeps
-//! the original error as the `source` of its error, and [`finish_errors`] — applied to every
-//! response by the HTTP layer — turns each one into its code, a plain message, and (for bad
-//! input) the field. Errors raised by async-graphql itself (syntax, validation, argument types,
-//! limits) are the client's mistakes. Anything else is internal: it is logged with the request
-//! id and the client gets only a generic sentence and that id.
+//! the original error as the `source` of its error, and [`finish_errors`] turns each one into
+//! its code, a plain message, and (for bad input) the field. Errors raised by async-graphql
+//! itself (syntax, validation, argument types, limits) are the client's mistakes. Anything else
+//! is internal: it is logged with the request id and the client gets only a generic sentence
+//! and that id. The [`ErrorCodes`] extension applies this to every response of the schema, so
+//! that running the schema directly gives the same codes as a client sees.
 
-use async_graphql::{ErrorExtensionValues, ServerError, Value};
+use std::any::TypeId;
+use std::sync::{Arc, OnceLock};
 
+use async_graphql::extensions::{
+    Extension, ExtensionContext, ExtensionFactory, NextPrepareRequest, NextRequest,
+};
+use async_graphql::{ErrorExtensionValues, Request, Response, ServerError, ServerResult, Value};
+
+use super::RequestContext;
 use crate::services::ServiceError;
 
 /// The values of `extensions.code`.
@@ -63,7 +71,7 @@ impl ClientError {
         }
     }
 
-    fn with(mut self, key: &'static str, value: impl Into<Value>) -> Self {
+    pub fn with(mut self, key: &'static str, value: impl Into<Value>) -> Self {
         self.extra.push((key, value.into()));
         self
     }
@@ -108,6 +116,46 @@ pub fn present(error: &ServiceError) -> ClientError {
         ServiceError::Contention => ClientError::new(Conflict, error.to_string()),
         ServiceError::Unavailable(message) => ClientError::new(ServiceUnavailable, message),
         ServiceError::Internal(_) => ClientError::new(InternalServerError, INTERNAL_MESSAGE),
+    }
+}
+
+/// The schema extension that codes every error of every response (see the module comment).
+pub struct ErrorCodes;
+
+impl ExtensionFactory for ErrorCodes {
+    fn create(&self) -> Arc<dyn Extension> {
+        Arc::new(ErrorCoding::default())
+    }
+}
+
+/// One request's coding: remembers the request id on the way in, codes on the way out.
+#[derive(Default)]
+struct ErrorCoding {
+    request_id: OnceLock<Option<String>>,
+}
+
+#[async_graphql::async_trait::async_trait]
+impl Extension for ErrorCoding {
+    async fn request(&self, ctx: &ExtensionContext<'_>, next: NextRequest<'_>) -> Response {
+        let mut response = next.run(ctx).await;
+        let request_id = self.request_id.get().and_then(Option::as_deref);
+        finish_errors(&mut response.errors, request_id);
+        response
+    }
+
+    async fn prepare_request(
+        &self,
+        ctx: &ExtensionContext<'_>,
+        request: Request,
+        next: NextPrepareRequest<'_>,
+    ) -> ServerResult<Request> {
+        let request_id = request
+            .data
+            .get(&TypeId::of::<RequestContext>())
+            .and_then(|data| data.downcast_ref::<RequestContext>())
+            .and_then(|context| context.request_id().map(str::to_owned));
+        let _ = self.request_id.set(request_id);
+        next.run(ctx, request).await
     }
 }
 

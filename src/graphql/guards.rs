@@ -12,7 +12,7 @@ pub struct LoggedIn;
 
 impl Guard for LoggedIn {
     async fn check(&self, ctx: &Context<'_>) -> Result<()> {
-        ctx.actor()?;
+        ctx.request().actor()?;
         Ok(())
     }
 }
@@ -23,7 +23,7 @@ pub struct RequireRole(pub &'static [Role]);
 
 impl Guard for RequireRole {
     async fn check(&self, ctx: &Context<'_>) -> Result<()> {
-        let actor = ctx.actor()?;
+        let actor = ctx.request().actor()?;
         if self.0.contains(&actor.role) {
             Ok(())
         } else {
@@ -44,7 +44,8 @@ mod tests {
     use super::*;
     use crate::domain::permissions::Actor;
     use crate::domain::{SessionFamilyId, UserId};
-    use crate::graphql::RequestAuth;
+    use crate::graphql::RequestContext;
+    use crate::services::RequestMeta;
 
     struct Query;
 
@@ -58,12 +59,13 @@ mod tests {
 
     async fn call_as(role: Option<Role>) -> Result<(), ServiceError> {
         let schema = Schema::new(Query, EmptyMutation, EmptySubscription);
-        let auth = RequestAuth(role.map(|role| Actor {
+        let actor = role.map(|role| Actor {
             user_id: UserId::new_random(),
             role,
             supervisor_id: None,
             session_id: SessionFamilyId::new_random(),
-        }));
+        });
+        let auth = RequestContext::new(actor, RequestMeta::default(), chrono::Utc::now());
         let response = schema
             .execute(Request::new("{ teamReport }").data(auth))
             .await;

@@ -1,20 +1,29 @@
-//! The GraphQL API (SPEC 6): types, inputs and thin resolvers over `services`. The SDL is
-//! committed as `schema.graphql` and checked by a test.
+//! The GraphQL API (SPEC 6): types, inputs and thin resolvers over `services`, and the one path
+//! that runs them ([`batch`]): bounded analysis first ([`analysis`]), then the schema with its
+//! error coding ([`error::ErrorCodes`]). The SDL is committed as `schema.graphql` and checked by
+//! a test.
 
+pub mod analysis;
+pub mod batch;
 pub mod context;
 pub mod error;
 pub mod guards;
+pub mod sensitive;
+
+mod auth;
 mod scalars;
 mod types;
 
-mod auth;
+use std::sync::Arc;
 
 use async_graphql::{EmptySubscription, MergedObject, Schema, SchemaBuilder};
 
 use crate::config::Limits;
 use crate::state::AppState;
 
-pub use context::{RequestAuth, RequestContext};
+pub use batch::{Executed, Inspected, Outcome, inspect};
+pub use context::{ContextExt, RequestContext};
+pub use sensitive::SensitiveFields;
 
 #[derive(MergedObject, Default)]
 pub struct QueryRoot(auth::AuthQuery);
@@ -24,7 +33,10 @@ pub struct MutationRoot(auth::AuthMutation);
 
 pub type AppSchema = Schema<QueryRoot, MutationRoot, EmptySubscription>;
 
-/// The schema with its limits, without data: for printing the SDL and for `build_schema`.
+/// The schema with its limits and extensions, without data: for printing the SDL and for
+/// [`build_schemas`]. The depth limit is applied by [`analysis`], which counts introspection
+/// apart; complexity stays with async-graphql, which is safe once the analysis has bounded the
+/// expanded size of the document.
 pub fn schema_builder(
     limits: &Limits,
 ) -> SchemaBuilder<QueryRoot, MutationRoot, EmptySubscription> {
@@ -33,8 +45,9 @@ pub fn schema_builder(
         MutationRoot::default(),
         EmptySubscription,
     )
-    .limit_depth(limits.query_depth)
     .limit_complexity(limits.query_complexity)
+    .extension(error::ErrorCodes)
+    .extension(analysis::AnalysisGate(analysis::Budget::new(limits)))
 }
 
 /// The executable schemas, holding the application state: one for logged-in staff, and one for
@@ -43,16 +56,21 @@ pub fn schema_builder(
 pub struct Schemas {
     pub staff: AppSchema,
     pub anonymous: AppSchema,
+    /// The fields marked `@sensitive`, read from the schema.
+    pub sensitive: Arc<SensitiveFields>,
 }
 
 pub fn build_schemas(state: AppState) -> Schemas {
     let limits = state.config.limits;
+    let staff = schema_builder(&limits).data(state.clone()).finish();
+    let sensitive = Arc::new(SensitiveFields::from_sdl(&staff.sdl()));
     Schemas {
-        staff: schema_builder(&limits).data(state.clone()).finish(),
+        staff,
         anonymous: schema_builder(&limits)
             .disable_suggestions()
             .data(state)
             .finish(),
+        sensitive,
     }
 }
 

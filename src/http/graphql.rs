@@ -1,65 +1,71 @@
-//! `POST /graphql` (one operation or a batch), `GET /graphql` (queries only) and `GET /graphiql`.
-//!
-//! Before executing, the handler checks what it can without a resolver: the batch size, that
-//! GET carries no mutation, that `login`/`refreshSession` travel alone, and the bearer token —
-//! a presented token that is not valid answers HTTP 401. Anonymous callers get no introspection
-//! and no field suggestions.
+//! `POST /graphql` (one operation or a batch) and `GET /graphql` (queries only), following the
+//! GraphQL-over-HTTP specification: JSON bodies only (`application/json`, else 415), the
+//! response type chosen from `Accept`, and with `application/graphql-response+json` a request
+//! refused before execution answered 400. Everything else is HTTP only: the body limit, the
+//! bearer token (a presented token that is not valid answers 401), the sensitive rate limit;
+//! what a request may ask is decided by `graphql::inspect`, and `graphql` runs it.
 
-use std::convert::Infallible;
-
-use async_graphql::http::GraphiQLSource;
-use async_graphql::parser::types::{ExecutableDocument, OperationType, Selection, SelectionSet};
-use async_graphql::{BatchRequest, BatchResponse, IntrospectionMode, ParseRequestError, Request};
-use async_graphql_axum::{GraphQLBatchRequest, GraphQLResponse};
-use axum::Json;
-use axum::extract::{FromRequestParts, State};
-use axum::http::request::Parts;
+use axum::body::{Body, Bytes};
+use axum::extract::{Request, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
-use axum::response::{Html, IntoResponse, Response};
-use serde_json::json;
+use axum::response::{IntoResponse, Response};
+use serde_json::{Value, json};
 
 use super::HttpState;
-use super::client::{bearer_token, request_meta};
-use crate::graphql::error::{ClientError, ErrorCode, finish_errors, present};
-use crate::graphql::{RequestAuth, RequestContext};
-use crate::services::RequestMeta;
+use super::client::{self, bearer_token, request_meta};
+use super::edge::too_many_requests;
+use crate::domain::permissions::Actor;
+use crate::graphql::error::{ClientError, ErrorCode, present};
+use crate::graphql::sensitive::Account;
+use crate::graphql::{Executed, Inspected, RequestContext};
 use crate::services::auth::{self, AuthenticationError};
 
-/// Mutations that open or renew a session: never batched, and they ignore a stale bearer token.
-const SESSION_MUTATIONS: &[&str] = &["login", "refreshSession"];
+/// The media type of GraphQL-over-HTTP responses.
+const GRAPHQL_RESPONSE_JSON: &str = "application/graphql-response+json";
 
-pub async fn post_graphql(
-    State(state): State<HttpState>,
-    Client(meta): Client,
-    headers: HeaderMap,
-    request: GraphQLBatchRequest<BadRequest>,
-) -> Response {
-    execute(
-        &state,
-        meta,
-        &headers,
-        request.into_inner(),
-        Transport::Post,
-    )
-    .await
+pub async fn post_graphql(State(state): State<HttpState>, request: Request) -> Response {
+    let (parts, body) = request.into_parts();
+    let format = ResponseFormat::negotiate(&parts.headers);
+    if let Err(refusal) = check_content_type(&parts.headers) {
+        return format.refusal(StatusCode::UNSUPPORTED_MEDIA_TYPE, refusal);
+    }
+    let limit = state.app.config.limits.body_bytes;
+    let body = match read_body(body, &parts.headers, limit).await {
+        Ok(body) => body,
+        Err((status, error)) => return format.refusal(status, error),
+    };
+    let batch = match serde_json::from_slice::<async_graphql::BatchRequest>(&body) {
+        Ok(batch) => batch,
+        Err(error) => {
+            return format.refusal(
+                StatusCode::BAD_REQUEST,
+                ClientError::new(
+                    ErrorCode::BadUserInput,
+                    format!("The body is not a GraphQL request: {error}"),
+                ),
+            );
+        }
+    };
+    execute(&state, &parts, format, batch, Transport::Post).await
 }
 
-pub async fn get_graphql(
-    State(state): State<HttpState>,
-    Client(meta): Client,
-    headers: HeaderMap,
-    request: GraphQLBatchRequest<BadRequest>,
-) -> Response {
-    execute(&state, meta, &headers, request.into_inner(), Transport::Get).await
-}
-
-pub async fn graphiql() -> Html<String> {
-    Html(
-        GraphiQLSource::build()
-            .endpoint("/graphql")
-            .title("Millennium — GraphiQL")
-            .finish(),
-    )
+pub async fn get_graphql(State(state): State<HttpState>, request: Request) -> Response {
+    let (parts, _) = request.into_parts();
+    let format = ResponseFormat::negotiate(&parts.headers);
+    let query = parts.uri.query().unwrap_or_default();
+    match async_graphql::http::parse_query_string(query) {
+        Ok(single) => {
+            let batch = async_graphql::BatchRequest::Single(single);
+            execute(&state, &parts, format, batch, Transport::Get).await
+        }
+        Err(error) => format.refusal(
+            StatusCode::BAD_REQUEST,
+            ClientError::new(
+                ErrorCode::BadUserInput,
+                format!("The query string is not a GraphQL request: {error}"),
+            ),
+        ),
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -70,222 +76,109 @@ enum Transport {
 
 async fn execute(
     state: &HttpState,
-    meta: RequestMeta,
-    headers: &HeaderMap,
-    mut batch: BatchRequest,
+    parts: &axum::http::request::Parts,
+    format: ResponseFormat,
+    batch: async_graphql::BatchRequest,
     transport: Transport,
 ) -> Response {
-    let limits = state.app.config.limits;
-    let requests: &mut [Request] = match &mut batch {
-        BatchRequest::Single(request) => std::slice::from_mut(request),
-        BatchRequest::Batch(requests) => requests,
-    };
-    if requests.is_empty() {
-        return refuse(
-            StatusCode::BAD_REQUEST,
-            ErrorCode::BadUserInput,
-            "The batch holds no operation.",
-        );
-    }
-    if requests.len() > limits.batch_size {
-        let message = format!("A batch may hold at most {} operations.", limits.batch_size);
-        return refuse(StatusCode::BAD_REQUEST, ErrorCode::BadUserInput, message);
-    }
-    let summaries: Vec<Option<OperationSummary>> = requests.iter_mut().map(summarize).collect();
-    let has_mutation = summaries
-        .iter()
-        .flatten()
-        .any(|summary| summary.kind == OperationType::Mutation);
-    if transport == Transport::Get && has_mutation {
-        return refuse(
+    let app = &state.app;
+    let inspected =
+        match crate::graphql::inspect(batch, &app.config.limits, &state.schemas.sensitive) {
+            Ok(inspected) => inspected,
+            Err(refusal) => return format.refusal(StatusCode::BAD_REQUEST, refusal),
+        };
+    if transport == Transport::Get && inspected.has_mutation() {
+        let mut response = format.refusal(
             StatusCode::METHOD_NOT_ALLOWED,
-            ErrorCode::BadUserInput,
-            "Mutations must be sent with POST.",
+            ClientError::new(ErrorCode::BadUserInput, "Mutations must be sent with POST."),
         );
+        response
+            .headers_mut()
+            .insert(header::ALLOW, HeaderValue::from_static("POST"));
+        return response;
     }
-    let opens_session = |summary: &Option<OperationSummary>| {
-        summary.as_ref().is_some_and(|summary| {
-            summary.kind == OperationType::Mutation
-                && summary
-                    .root_fields
-                    .iter()
-                    .any(|field| SESSION_MUTATIONS.contains(&field.as_str()))
-        })
-    };
-    if requests.len() > 1 && summaries.iter().any(opens_session) {
-        return refuse(
-            StatusCode::BAD_REQUEST,
-            ErrorCode::BadUserInput,
-            "login and refreshSession cannot be batched; send each on its own.",
-        );
-    }
-    let session_only = summaries.iter().all(|summary| {
-        opens_session(summary)
-            && summary.as_ref().is_some_and(|summary| {
-                summary
-                    .root_fields
-                    .iter()
-                    .all(|field| SESSION_MUTATIONS.contains(&field.as_str()))
-            })
-    });
-
-    let actor = if session_only {
+    let actor = if inspected.uses_bearer_token() {
+        match authenticate(state, &parts.headers, format).await {
+            Ok(actor) => actor,
+            Err(response) => return response,
+        }
+    } else {
         None
-    } else {
-        match bearer_token(headers) {
-            None => None,
-            Some(Err(())) => {
-                return unauthorized("The Authorization header must be \"Bearer <token>\".");
+    };
+    if let Some(response) = limit_sensitive(state, parts, &inspected, actor.as_ref()) {
+        return response;
+    }
+    let meta = request_meta(&parts.headers, &parts.extensions, &app.config.http);
+    let context = RequestContext::new(actor, meta, app.clock.now());
+    let executed = inspected.execute(&state.schemas, context).await;
+    format.render(&executed)
+}
+
+/// The caller of the bearer token, `None` without one; a token that is not valid is refused.
+async fn authenticate(
+    state: &HttpState,
+    headers: &HeaderMap,
+    format: ResponseFormat,
+) -> Result<Option<Actor>, Response> {
+    let token = match bearer_token(headers) {
+        None => return Ok(None),
+        Some(Err(())) => {
+            return Err(unauthorized(
+                format,
+                "The Authorization header must be \"Bearer <token>\".",
+            ));
+        }
+        Some(Ok(token)) => token,
+    };
+    match auth::authenticate(&state.app, token).await {
+        Ok(actor) => Ok(Some(actor)),
+        Err(AuthenticationError::Rejected(reason)) => {
+            tracing::debug!(reason, "bearer token rejected");
+            Err(unauthorized(
+                format,
+                "The access token is invalid or has expired. Refresh the session or log in again.",
+            ))
+        }
+        Err(AuthenticationError::Service(error)) => {
+            let presented = present(&error);
+            let status = match presented.code {
+                ErrorCode::ServiceUnavailable => StatusCode::SERVICE_UNAVAILABLE,
+                _ => StatusCode::INTERNAL_SERVER_ERROR,
+            };
+            if presented.code == ErrorCode::InternalServerError {
+                tracing::error!(error = ?error, "authentication failed");
             }
-            Some(Ok(token)) => match auth::authenticate(&state.app, token).await {
-                Ok(actor) => Some(actor),
-                Err(AuthenticationError::Rejected(reason)) => {
-                    tracing::debug!(reason, "bearer token rejected");
-                    return unauthorized(
-                        "The access token is invalid or has expired. Refresh the session or log in again.",
-                    );
-                }
-                Err(AuthenticationError::Service(error)) => {
-                    let presented = present(&error);
-                    let status = match presented.code {
-                        ErrorCode::ServiceUnavailable => StatusCode::SERVICE_UNAVAILABLE,
-                        _ => StatusCode::INTERNAL_SERVER_ERROR,
-                    };
-                    if presented.code == ErrorCode::InternalServerError {
-                        tracing::error!(error = ?error, "authentication failed");
-                    }
-                    return error_response(status, presented);
-                }
-            },
+            Err(format.refusal(status, presented))
         }
+    }
+}
+
+/// Counts a sensitive call against its address's and account's budgets; over either, the 429
+/// to answer.
+fn limit_sensitive(
+    state: &HttpState,
+    parts: &axum::http::request::Parts,
+    inspected: &Inspected,
+    actor: Option<&Actor>,
+) -> Option<Response> {
+    let call = inspected.sensitive()?;
+    let address = client::client_address(&parts.headers, &parts.extensions, &state.app.config.http);
+    let account = match (&call.account, actor) {
+        (Account::Named(name), _) => format!("{}:{name}", call.field),
+        (Account::Caller, Some(actor)) => format!("user:{}", actor.user_id),
+        (Account::Caller, None) => "anonymous".to_owned(),
     };
-
-    for request in requests.iter_mut() {
-        if actor.is_none() {
-            request.introspection_mode = IntrospectionMode::Disabled;
-        }
-        request.data.insert(RequestAuth(actor));
-        request.data.insert(RequestContext { meta: meta.clone() });
-    }
-    let schema = if actor.is_some() {
-        &state.schemas.staff
-    } else {
-        &state.schemas.anonymous
-    };
-    let mut response = schema.execute_batch(batch).await;
-    let request_id = meta.request_id.as_deref();
-    let responses = match &mut response {
-        BatchResponse::Single(single) => std::slice::from_mut(single),
-        BatchResponse::Batch(all) => all.as_mut_slice(),
-    };
-    for (single, summary) in responses.iter_mut().zip(&summaries) {
-        finish_errors(&mut single.errors, request_id);
-        if actor.is_none() && summary.as_ref().is_some_and(OperationSummary::introspects) {
-            single.errors.push(
-                ClientError::new(
-                    ErrorCode::Unauthenticated,
-                    "The schema is available to logged-in staff only. Log in and send the access token.",
-                )
-                .into_server_error(),
-            );
-        }
-    }
-    GraphQLResponse::from(response).into_response()
+    state
+        .throttle
+        .check_sensitive(client::rate_limit_key(address), &account)
+        .err()
+        .map(|retry| too_many_requests(retry, address))
 }
 
-/// The kind and root fields of the operation a request will run.
-#[derive(Debug)]
-struct OperationSummary {
-    kind: OperationType,
-    root_fields: Vec<String>,
-}
-
-impl OperationSummary {
-    /// Whether the operation reads the schema (`__schema` or `__type`).
-    fn introspects(&self) -> bool {
-        self.root_fields
-            .iter()
-            .any(|field| field == "__schema" || field == "__type")
-    }
-}
-
-/// `None` when the request does not parse (execution then reports the syntax error).
-fn summarize(request: &mut Request) -> Option<OperationSummary> {
-    let operation_name = request.operation_name.clone();
-    let document = request.parsed_query().ok()?;
-    let operation = match operation_name {
-        Some(name) => {
-            document
-                .operations
-                .iter()
-                .find(|(op_name, _)| op_name.is_some_and(|op_name| op_name.as_str() == name))?
-                .1
-        }
-        None => document.operations.iter().next()?.1,
-    };
-    let mut root_fields = Vec::new();
-    collect_fields(
-        document,
-        &operation.node.selection_set.node,
-        &mut root_fields,
-        0,
-    );
-    Some(OperationSummary {
-        kind: operation.node.ty,
-        root_fields,
-    })
-}
-
-fn collect_fields(
-    document: &ExecutableDocument,
-    selection_set: &SelectionSet,
-    fields: &mut Vec<String>,
-    depth: usize,
-) {
-    // Fragments cannot nest deeper than the document; the bound only guards against cycles,
-    // which validation rejects anyway.
-    if depth > 16 {
-        return;
-    }
-    for selection in &selection_set.items {
-        match &selection.node {
-            Selection::Field(field) => fields.push(field.node.name.node.to_string()),
-            Selection::InlineFragment(fragment) => {
-                collect_fields(
-                    document,
-                    &fragment.node.selection_set.node,
-                    fields,
-                    depth + 1,
-                );
-            }
-            Selection::FragmentSpread(spread) => {
-                if let Some(fragment) = document.fragments.get(&spread.node.fragment_name.node) {
-                    collect_fields(
-                        document,
-                        &fragment.node.selection_set.node,
-                        fields,
-                        depth + 1,
-                    );
-                }
-            }
-        }
-    }
-}
-
-fn error_response(status: StatusCode, error: ClientError) -> Response {
-    let server_error = error.into_server_error();
-    (status, Json(json!({ "errors": [server_error] }))).into_response()
-}
-
-fn refuse(status: StatusCode, code: ErrorCode, message: impl Into<String>) -> Response {
-    error_response(status, ClientError::new(code, message))
-}
-
-fn unauthorized(message: &str) -> Response {
-    let mut response = refuse(
+fn unauthorized(format: ResponseFormat, message: &str) -> Response {
+    let mut response = format.refusal(
         StatusCode::UNAUTHORIZED,
-        ErrorCode::Unauthenticated,
-        message,
+        ClientError::new(ErrorCode::Unauthenticated, message),
     );
     response.headers_mut().insert(
         header::WWW_AUTHENTICATE,
@@ -294,54 +187,245 @@ fn unauthorized(message: &str) -> Response {
     response
 }
 
-/// The caller's origin, read from the request head.
-pub struct Client(pub RequestMeta);
-
-impl FromRequestParts<HttpState> for Client {
-    type Rejection = Infallible;
-
-    async fn from_request_parts(
-        parts: &mut Parts,
-        state: &HttpState,
-    ) -> Result<Self, Self::Rejection> {
-        Ok(Client(request_meta(
-            &parts.headers,
-            &parts.extensions,
-            state.app.config.http.trust_proxy,
-        )))
+/// A POST must carry `application/json` (with any `charset`).
+fn check_content_type(headers: &HeaderMap) -> Result<(), ClientError> {
+    let content_type = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|value| value.to_str().ok())
+        .map(|value| {
+            value
+                .split(';')
+                .next()
+                .unwrap_or_default()
+                .trim()
+                .to_ascii_lowercase()
+        });
+    match content_type.as_deref() {
+        Some("application/json") => Ok(()),
+        Some(other) => Err(ClientError::new(
+            ErrorCode::BadUserInput,
+            format!("Send the request as application/json, not {other}."),
+        )),
+        None => Err(ClientError::new(
+            ErrorCode::BadUserInput,
+            "Send the request as application/json: the Content-Type header is missing.",
+        )),
     }
 }
 
-/// A body that is not a GraphQL request: 400 (or 413) with a GraphQL-shaped error.
-pub struct BadRequest(ParseRequestError);
-
-impl From<ParseRequestError> for BadRequest {
-    fn from(error: ParseRequestError) -> Self {
-        Self(error)
-    }
-}
-
-impl IntoResponse for BadRequest {
-    fn into_response(self) -> Response {
-        match self.0 {
-            ParseRequestError::PayloadTooLarge => refuse(
-                StatusCode::PAYLOAD_TOO_LARGE,
+/// The body, read up to `limit` bytes; a declared length over the limit is refused unread.
+async fn read_body(
+    body: Body,
+    headers: &HeaderMap,
+    limit: usize,
+) -> Result<Bytes, (StatusCode, ClientError)> {
+    let too_large = || {
+        (
+            StatusCode::PAYLOAD_TOO_LARGE,
+            ClientError::new(
                 ErrorCode::BadUserInput,
-                "The request body is too large.",
+                format!("The request body is too large: the limit is {limit} bytes."),
             ),
-            // The body limit, hit while streaming a body of undeclared length.
-            ParseRequestError::Io(error) if error.to_string().contains("length limit exceeded") => {
-                refuse(
-                    StatusCode::PAYLOAD_TOO_LARGE,
-                    ErrorCode::BadUserInput,
-                    "The request body is too large.",
-                )
-            }
-            error => refuse(
+        )
+    };
+    let declared = headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|value| value.to_str().ok())
+        .and_then(|value| value.parse::<usize>().ok());
+    if declared.is_some_and(|length| length > limit) {
+        return Err(too_large());
+    }
+    axum::body::to_bytes(body, limit).await.map_err(|error| {
+        if std::error::Error::source(&error)
+            .is_some_and(|source| source.is::<http_body_util::LengthLimitError>())
+        {
+            too_large()
+        } else {
+            (
                 StatusCode::BAD_REQUEST,
-                ErrorCode::BadUserInput,
-                format!("The request is not a valid GraphQL request: {error}"),
-            ),
+                ClientError::new(
+                    ErrorCode::BadUserInput,
+                    "The request body could not be read.",
+                ),
+            )
+        }
+    })
+}
+
+/// A quality value (`0`, `0.5`, `1.000`, …) in thousandths.
+fn quality_thousandths(q: &str) -> Option<u16> {
+    let (whole, fraction) = q.split_once('.').unwrap_or((q, ""));
+    if fraction.len() > 3 || !fraction.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let whole: u16 = whole.parse().ok()?;
+    let fraction: u16 = format!("{fraction:0<3}").parse().ok()?;
+    let value = whole.checked_mul(1000)?.checked_add(fraction)?;
+    (value <= 1000).then_some(value)
+}
+
+/// The response's media type, from the `Accept` header.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum ResponseFormat {
+    /// `application/json`: every well-formed GraphQL request is answered 200.
+    Json,
+    /// `application/graphql-response+json`: a request error is answered 400.
+    GraphqlResponse,
+}
+
+impl ResponseFormat {
+    /// `application/graphql-response+json` when the client accepts it at least as much as
+    /// `application/json`; `application/json` otherwise, also without an `Accept` header (and
+    /// for clients that accept neither, rather than 406).
+    fn negotiate(headers: &HeaderMap) -> Self {
+        // Qualities in thousandths, as RFC 9110 writes them (at most three decimals).
+        let mut graphql_response = 0_u16;
+        let mut json = 0_u16;
+        for range in headers
+            .get_all(header::ACCEPT)
+            .iter()
+            .filter_map(|value| value.to_str().ok())
+            .flat_map(|value| value.split(','))
+        {
+            let mut pieces = range.split(';');
+            let media = pieces
+                .next()
+                .unwrap_or_default()
+                .trim()
+                .to_ascii_lowercase();
+            let quality = pieces
+                .filter_map(|parameter| parameter.trim().strip_prefix("q="))
+                .find_map(|q| quality_thousandths(q.trim()))
+                .unwrap_or(1000);
+            match media.as_str() {
+                GRAPHQL_RESPONSE_JSON => graphql_response = graphql_response.max(quality),
+                "application/json" | "application/*" | "*/*" => json = json.max(quality),
+                _ => {}
+            }
+        }
+        if graphql_response > 0 && graphql_response >= json {
+            Self::GraphqlResponse
+        } else {
+            Self::Json
+        }
+    }
+
+    fn content_type(self) -> HeaderValue {
+        HeaderValue::from_static(match self {
+            Self::Json => "application/json; charset=utf-8",
+            Self::GraphqlResponse => "application/graphql-response+json; charset=utf-8",
+        })
+    }
+
+    fn respond(self, status: StatusCode, body: &Value) -> Response {
+        let mut response = (status, body.to_string()).into_response();
+        response
+            .headers_mut()
+            .insert(header::CONTENT_TYPE, self.content_type());
+        response
+    }
+
+    /// A request refused before any operation ran.
+    fn refusal(self, status: StatusCode, error: ClientError) -> Response {
+        self.respond(status, &json!({ "errors": [error.into_server_error()] }))
+    }
+
+    /// The responses of the operations: one object, or an array for a batch. With
+    /// `application/graphql-response+json`, a single operation refused before execution is
+    /// answered 400; everything else is 200.
+    fn render(self, executed: &Executed) -> Response {
+        let status = match (self, executed.batched, executed.outcomes.as_slice()) {
+            (Self::GraphqlResponse, false, [outcome]) if outcome.request_error => {
+                StatusCode::BAD_REQUEST
+            }
+            _ => StatusCode::OK,
+        };
+        let body = if executed.batched {
+            Value::Array(
+                executed
+                    .outcomes
+                    .iter()
+                    .map(|outcome| outcome.to_json())
+                    .collect(),
+            )
+        } else {
+            executed
+                .outcomes
+                .first()
+                .map(|outcome| outcome.to_json())
+                .unwrap_or_default()
+        };
+        self.respond(status, &body)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn accept(value: &str) -> ResponseFormat {
+        let mut headers = HeaderMap::new();
+        headers.insert(
+            header::ACCEPT,
+            HeaderValue::from_str(value).expect("header"),
+        );
+        ResponseFormat::negotiate(&headers)
+    }
+
+    #[test]
+    fn the_response_type_follows_accept() {
+        assert_eq!(
+            ResponseFormat::negotiate(&HeaderMap::new()),
+            ResponseFormat::Json
+        );
+        assert_eq!(accept("application/json"), ResponseFormat::Json);
+        assert_eq!(
+            accept(GRAPHQL_RESPONSE_JSON),
+            ResponseFormat::GraphqlResponse
+        );
+        assert_eq!(
+            accept("application/graphql-response+json, application/json;q=0.9"),
+            ResponseFormat::GraphqlResponse
+        );
+        assert_eq!(
+            accept("application/json, application/graphql-response+json;q=0.5"),
+            ResponseFormat::Json
+        );
+        assert_eq!(accept("*/*"), ResponseFormat::Json);
+        assert_eq!(accept("text/html"), ResponseFormat::Json);
+        assert_eq!(
+            accept("application/graphql-response+json;q=0"),
+            ResponseFormat::Json
+        );
+    }
+
+    #[test]
+    fn qualities_are_read_without_floating_point() {
+        assert_eq!(quality_thousandths("1"), Some(1000));
+        assert_eq!(quality_thousandths("0.9"), Some(900));
+        assert_eq!(quality_thousandths("0.125"), Some(125));
+        assert_eq!(quality_thousandths("0"), Some(0));
+        assert_eq!(quality_thousandths("1.5"), None);
+        assert_eq!(quality_thousandths("0.1234"), None);
+        assert_eq!(quality_thousandths("x"), None);
+    }
+
+    #[test]
+    fn only_json_bodies_are_accepted() {
+        let mut headers = HeaderMap::new();
+        assert!(check_content_type(&headers).is_err());
+        headers.insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/json; charset=utf-8"),
+        );
+        assert!(check_content_type(&headers).is_ok());
+        for other in [
+            "text/plain",
+            "application/x-www-form-urlencoded",
+            "application/graphql",
+        ] {
+            headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(other));
+            assert!(check_content_type(&headers).is_err(), "{other}");
         }
     }
 }

@@ -1,55 +1,77 @@
-//! The HTTP surface (SPEC 7), axum only: routes, request ids, tracing, CORS, the body limit,
-//! and the translation of bearer tokens into actors. No business rules here.
+//! The HTTP surface (SPEC 7), axum only: routes, request ids, tracing, CORS, rate limits, time
+//! limits, security headers, and the translation of bearer tokens into actors. No business
+//! rules here.
 
 mod client;
+mod edge;
+mod graphiql;
 mod graphql;
 mod health;
+pub mod rate_limit;
 
 use std::time::Duration;
 
 use axum::Router;
 use axum::http::{HeaderName, HeaderValue, Method, Request, header};
+use axum::middleware;
 use axum::routing::get;
 use tower_http::cors::{AllowOrigin, CorsLayer};
-use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::trace::TraceLayer;
 
 use crate::graphql::{Schemas, build_schemas};
 use crate::state::AppState;
 
 pub use client::REQUEST_ID_HEADER;
+use rate_limit::Throttle;
 
 /// What the handlers share.
 #[derive(Clone)]
 pub struct HttpState {
     pub app: AppState,
     pub schemas: Schemas,
+    pub throttle: Throttle,
 }
 
 /// The whole HTTP application.
 pub fn router(app: AppState) -> Router {
-    let body_limit = app.config.limits.body_bytes;
     let cors = cors_layer(&app.config.http.cors_origins);
     let state = HttpState {
         schemas: build_schemas(app.clone()),
+        throttle: Throttle::new(&app.config.http.rate_limits),
         app,
     };
     let request_id = HeaderName::from_static(REQUEST_ID_HEADER);
-    let router = Router::new()
+    let graphql = Router::new()
         .route(
             "/graphql",
             get(graphql::get_graphql).post(graphql::post_graphql),
         )
-        .route("/graphiql", get(graphql::graphiql))
+        // Answers carry tokens and personal data: never stored by a browser or a proxy.
+        .route_layer(SetResponseHeaderLayer::overriding(
+            header::CACHE_CONTROL,
+            HeaderValue::from_static("no-store"),
+        ));
+    let router = graphql
+        .merge(graphiql::routes())
+        .route_layer(middleware::from_fn_with_state(
+            state.clone(),
+            edge::rate_limit,
+        ))
+        // Exempt from the rate limit: monitoring must always get an answer.
         .route("/health", get(health::health))
-        .with_state(state)
-        .layer(RequestBodyLimitLayer::new(body_limit));
+        .layer(middleware::from_fn_with_state(state.clone(), edge::guard))
+        .with_state(state);
     let router = match cors {
         Some(cors) => router.layer(cors),
         None => router,
     };
     router
+        .layer(SetResponseHeaderLayer::overriding(
+            HeaderName::from_static("x-content-type-options"),
+            HeaderValue::from_static("nosniff"),
+        ))
         .layer(PropagateRequestIdLayer::new(request_id.clone()))
         .layer(
             TraceLayer::new_for_http().make_span_with(|request: &Request<_>| {
@@ -67,6 +89,7 @@ pub fn router(app: AppState) -> Router {
             }),
         )
         .layer(SetRequestIdLayer::new(request_id, MakeRequestUuid))
+        .layer(middleware::from_fn(edge::sanitize_request_id))
 }
 
 /// Only the configured origins get CORS headers; with none configured, nobody does.
@@ -85,9 +108,13 @@ fn cors_layer(origins: &[String]) -> Option<CorsLayer> {
             .allow_headers([
                 header::AUTHORIZATION,
                 header::CONTENT_TYPE,
+                header::ACCEPT,
                 HeaderName::from_static(REQUEST_ID_HEADER),
             ])
-            .expose_headers([HeaderName::from_static(REQUEST_ID_HEADER)])
+            .expose_headers([
+                HeaderName::from_static(REQUEST_ID_HEADER),
+                header::RETRY_AFTER,
+            ])
             .max_age(Duration::from_secs(3600)),
     )
 }

@@ -9,7 +9,7 @@ use serde_json::json;
 use super::RequestMeta;
 use super::audit::{self, AuditEvent};
 use super::error::{ServiceError, ServiceResult};
-use super::tokens::{self, IssuedAccessToken, TokenError};
+use crate::auth::tokens::{self, IssuedAccessToken, TokenError};
 use crate::config::Secret;
 use crate::db::{self, DbConn, sessions::Session, users::User};
 use crate::domain::audit::{AuditAction, ENTITY_USER};

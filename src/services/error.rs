@@ -5,6 +5,7 @@ use chrono::{DateTime, Utc};
 use diesel::result::{DatabaseErrorKind, Error as DieselError};
 use diesel_async::pooled_connection::deadpool::PoolError;
 
+use crate::auth::passwords::{MAX_PASSWORD_BYTES, PasswordError};
 use crate::db::Retryable;
 use crate::db::constraints::{self, Violation};
 use crate::domain::permissions::Denied;
@@ -117,6 +118,18 @@ impl From<DieselError> for ServiceError {
                 }
             }
             _ => Self::Internal(err.into()),
+        }
+    }
+}
+
+impl From<PasswordError> for ServiceError {
+    fn from(err: PasswordError) -> Self {
+        match err {
+            PasswordError::TooLong => Self::bad_input(
+                "password",
+                format!("A password is at most {MAX_PASSWORD_BYTES} bytes long."),
+            ),
+            PasswordError::Failed(_) => Self::internal(err),
         }
     }
 }

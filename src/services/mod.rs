@@ -4,9 +4,7 @@
 pub mod audit;
 pub mod auth;
 pub mod error;
-pub mod passwords;
 pub mod staff;
-pub mod tokens;
 
 pub use error::{ServiceError, ServiceResult};
 

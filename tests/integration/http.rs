@@ -3,6 +3,7 @@
 
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
+use diesel::QueryDsl;
 use millennium::domain::Role;
 use serde_json::{Value, json};
 
@@ -111,17 +112,43 @@ async fn every_error_carries_a_code() {
 }
 
 #[tokio::test]
-async fn query_depth_is_limited() {
-    let app = TestApp::spawn_with(&[("MAX_QUERY_DEPTH", "3")]).await;
-    let session = app.login_as(Role::Admin).await;
+async fn query_depth_is_limited_but_introspection_is_bounded_apart() {
+    let lenient = TestApp::spawn().await;
+    let session = lenient.login_as(Role::Admin).await;
+    // The same database and keys, with a depth limit of two.
+    let url = crate::support::db::server().url(&lenient.database);
+    let app =
+        TestApp::on_database(lenient.database.clone(), &url, &[("MAX_QUERY_DEPTH", "2")]).await;
+    let shallow = app.gql("{ me { id } }").by(&session).send().await;
+    assert!(shallow.data()["me"]["id"].is_string());
+
+    // Three levels: refused before anything runs, so no login is even attempted.
     let deep = app
-        .gql("{ me { id } __schema { types { fields { name } } } }")
-        .by(&session)
+        .gql("mutation { login(email: \"deep@example.org\", password: \"x\") { user { id } } }")
         .send()
         .await;
     assert_eq!(deep.error_code(), "BAD_USER_INPUT");
-    let shallow = app.gql("{ me { id } }").by(&session).send().await;
-    assert!(shallow.data()["me"]["id"].is_string());
+    assert!(
+        deep.error_message().contains("3 levels"),
+        "{}",
+        deep.error_message()
+    );
+    assert!(deep.body().get("data").is_none(), "{}", deep.body());
+    let attempts: i64 = diesel_async::RunQueryDsl::get_result(
+        millennium::db::schema::user_login_history::table.count(),
+        &mut app.conn().await,
+    )
+    .await
+    .expect("count");
+    assert_eq!(attempts, 1, "only the session's own login");
+
+    // Introspection five levels deep is not held to a depth limit of two.
+    let introspection = app
+        .gql("{ __schema { types { fields { type { name } } } } }")
+        .by(&session)
+        .send()
+        .await;
+    assert!(introspection.data()["__schema"]["types"].is_array());
 }
 
 #[tokio::test]

@@ -1,9 +1,9 @@
 //! Factories for test data, inserted straight into the test's database.
 
+use millennium::auth::passwords::Passwords;
 use millennium::config::Secret;
 use millennium::db::{self, users::User};
 use millennium::domain::{Role, UserId};
-use millennium::services::passwords::Passwords;
 use tokio::sync::OnceCell;
 
 use super::app::TestApp;

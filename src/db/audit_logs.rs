@@ -8,6 +8,7 @@ use uuid::Uuid;
 
 use super::DbConn;
 use super::schema::audit_logs;
+use crate::domain::audit::AuditAction;
 use crate::domain::{AuditLogId, UserId};
 
 #[derive(Debug, Clone, Queryable, Selectable, Identifiable)]
@@ -15,7 +16,7 @@ use crate::domain::{AuditLogId, UserId};
 pub struct AuditLog {
     pub id: AuditLogId,
     pub actor_user_id: Option<UserId>,
-    pub action: String,
+    pub action: AuditAction,
     pub entity_name: String,
     pub entity_id: Option<Uuid>,
     pub before: Option<Value>,
@@ -31,7 +32,7 @@ pub struct AuditLog {
 #[diesel(table_name = audit_logs)]
 pub struct NewAuditLog<'a> {
     pub actor_user_id: Option<UserId>,
-    pub action: &'a str,
+    pub action: AuditAction,
     pub entity_name: &'a str,
     pub entity_id: Option<Uuid>,
     pub before: Option<&'a Value>,

@@ -1,4 +1,6 @@
-//! `user_login_history`: every login attempt, successful or not.
+//! `user_login_history`: every login attempt, successful or not, and every password check of
+//! `changePassword`. An attempt is written `PENDING` before its password is checked and settled
+//! afterwards (see `services::attempts`).
 
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
@@ -6,8 +8,8 @@ use diesel_async::RunQueryDsl;
 
 use super::DbConn;
 use super::schema::user_login_history;
-use crate::domain::UserId;
 use crate::domain::sessions::LoginFailure;
+use crate::domain::{LoginAttemptId, UserId};
 
 #[derive(Insertable)]
 #[diesel(table_name = user_login_history)]
@@ -18,23 +20,56 @@ pub struct NewLoginAttempt<'a> {
     pub ip_address: Option<&'a str>,
     pub user_agent: Option<&'a str>,
     pub success: bool,
-    pub failure_reason: Option<&'static str>,
+    pub failure_reason: Option<LoginFailure>,
 }
 
-pub async fn insert(conn: &mut DbConn, attempt: &NewLoginAttempt<'_>) -> QueryResult<()> {
+pub async fn insert(
+    conn: &mut DbConn,
+    attempt: &NewLoginAttempt<'_>,
+) -> QueryResult<LoginAttemptId> {
     diesel::insert_into(user_login_history::table)
         .values(attempt)
+        .returning(user_login_history::id)
+        .get_result(conn)
+        .await
+}
+
+/// Settles a pending attempt: a success (`None`) or a failure.
+pub async fn settle(
+    conn: &mut DbConn,
+    id: LoginAttemptId,
+    failure: Option<LoginFailure>,
+) -> QueryResult<()> {
+    diesel::update(user_login_history::table.find(id))
+        .set((
+            user_login_history::success.eq(failure.is_none()),
+            user_login_history::failure_reason.eq(failure),
+        ))
         .execute(conn)
         .await
         .map(drop)
 }
 
-/// The instants of the failures that count toward a lockout for `email`: wrong passwords and
-/// unknown-email attempts since `since` and after the last successful login.
-pub async fn counted_failures_since(
+/// Removes a pending attempt that turned out not to be a login (a right current password of
+/// `changePassword`, whose change is audited instead).
+pub async fn delete_pending(conn: &mut DbConn, id: LoginAttemptId) -> QueryResult<()> {
+    diesel::delete(
+        user_login_history::table
+            .find(id)
+            .filter(user_login_history::failure_reason.eq(LoginFailure::Pending)),
+    )
+    .execute(conn)
+    .await
+    .map(drop)
+}
+
+/// The instants of the attempts for `email` with one of `reasons`, since `since` and after the
+/// last successful login, oldest first.
+pub async fn failures_since(
     conn: &mut DbConn,
     email: &str,
     since: DateTime<Utc>,
+    reasons: &[LoginFailure],
 ) -> QueryResult<Vec<DateTime<Utc>>> {
     let last_success: Option<DateTime<Utc>> = user_login_history::table
         .filter(user_login_history::email_tried.eq(email))
@@ -48,10 +83,7 @@ pub async fn counted_failures_since(
         .filter(user_login_history::email_tried.eq(email))
         .filter(user_login_history::success.eq(false))
         .filter(user_login_history::login_at.gt(since))
-        .filter(
-            user_login_history::failure_reason
-                .eq_any(LoginFailure::COUNTED.iter().map(|reason| reason.as_str())),
-        )
+        .filter(user_login_history::failure_reason.eq_any(reasons))
         .select(user_login_history::login_at)
         .order(user_login_history::login_at.asc())
         .load(conn)

@@ -6,6 +6,7 @@ pub mod audit_logs;
 pub mod constraints;
 pub mod databases;
 pub mod login_history;
+pub mod login_throttles;
 pub mod migrations;
 pub mod schema;
 pub mod sessions;
@@ -126,11 +127,38 @@ impl Retryable for DieselError {
     }
 }
 
-/// Runs `body` in a SERIALIZABLE transaction on a pooled connection, and runs it again (with a
-/// bounded, jittered back-off) when PostgreSQL reports a serialization failure. The body may
-/// therefore run more than once: it must do all its reads and writes through `conn`, and build
-/// its future with `async move { … }.scope_boxed()`.
-pub async fn write_transaction<'a, T, E, F>(pool: &DbPool, mut body: F) -> Result<T, E>
+/// The isolation of a transaction.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Isolation {
+    /// The default for writes: the database orders concurrent transactions as if one ran after
+    /// the other, and reports a conflict (retried) when it cannot.
+    Serializable,
+    /// For work that orders itself with row locks (`SELECT … FOR UPDATE`): each statement sees
+    /// what the previous holder of the lock committed, so waiting is enough and nothing has to
+    /// be retried. (A database that only runs SERIALIZABLE, such as CockroachDB by default,
+    /// still gets the retries.)
+    ReadCommitted,
+}
+
+/// Runs `body` in a SERIALIZABLE transaction; see [`transaction`].
+pub async fn write_transaction<'a, T, E, F>(pool: &DbPool, body: F) -> Result<T, E>
+where
+    F: for<'r> FnMut(&'r mut DbConn) -> ScopedBoxFuture<'a, 'r, Result<T, E>> + Send + 'a,
+    T: Send + 'a,
+    E: From<DieselError> + From<PoolError> + Retryable + Send + 'a,
+{
+    transaction(pool, Isolation::Serializable, body).await
+}
+
+/// Runs `body` in a transaction of `isolation` on a pooled connection, and runs it again (with
+/// a bounded, jittered back-off) when the database reports a serialization failure. The body
+/// may therefore run more than once: it must do all its reads and writes through `conn`, and
+/// build its future with `async move { … }.scope_boxed()`.
+pub async fn transaction<'a, T, E, F>(
+    pool: &DbPool,
+    isolation: Isolation,
+    mut body: F,
+) -> Result<T, E>
 where
     F: for<'r> FnMut(&'r mut DbConn) -> ScopedBoxFuture<'a, 'r, Result<T, E>> + Send + 'a,
     T: Send + 'a,
@@ -139,11 +167,12 @@ where
     let mut attempt = 1;
     loop {
         let mut conn = pool.get().await?;
-        let outcome = conn
-            .build_transaction()
-            .serializable()
-            .run(async |conn| body(conn).await)
-            .await;
+        let builder = conn.build_transaction();
+        let mut builder = match isolation {
+            Isolation::Serializable => builder.serializable(),
+            Isolation::ReadCommitted => builder.read_committed(),
+        };
+        let outcome = builder.run(async |conn| body(conn).await).await;
         match outcome {
             Err(err) if err.is_serialization_failure() && attempt < MAX_TRANSACTION_ATTEMPTS => {
                 tracing::debug!(attempt, "serialization failure, retrying the transaction");

@@ -214,6 +214,15 @@ diesel::table! {
 }
 
 diesel::table! {
+    login_throttles (email) {
+        email -> Text,
+        locked_until -> Nullable<Timestamptz>,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
     repayment_allocations (id) {
         id -> Uuid,
         repayment_id -> Uuid,
@@ -497,6 +506,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     loan_documents,
     loan_types,
     loans,
+    login_throttles,
     repayment_allocations,
     repayment_schedule_items,
     repayments,

@@ -24,7 +24,7 @@ pub struct Session {
     pub last_used_at: DateTime<Utc>,
     pub expires_at: DateTime<Utc>,
     pub revoked_at: Option<DateTime<Utc>>,
-    pub revoked_reason: Option<String>,
+    pub revoked_reason: Option<RevokeReason>,
 }
 
 impl Session {
@@ -94,7 +94,7 @@ pub async fn revoke(
     diesel::update(staff_sessions::table.find(id))
         .set((
             staff_sessions::revoked_at.eq(now),
-            staff_sessions::revoked_reason.eq(reason.as_str()),
+            staff_sessions::revoked_reason.eq(reason),
             staff_sessions::last_used_at.eq(now),
         ))
         .execute(conn)
@@ -118,7 +118,7 @@ pub async fn revoke_families(
     )
     .set((
         staff_sessions::revoked_at.eq(now),
-        staff_sessions::revoked_reason.eq(reason.as_str()),
+        staff_sessions::revoked_reason.eq(reason),
     ))
     .execute(conn)
     .await
@@ -137,7 +137,7 @@ pub async fn revoke_all_for_user_except(
         .filter(staff_sessions::revoked_at.is_null());
     let set = (
         staff_sessions::revoked_at.eq(now),
-        staff_sessions::revoked_reason.eq(reason.as_str()),
+        staff_sessions::revoked_reason.eq(reason),
     );
     match keep {
         Some(family) => {

@@ -8,9 +8,11 @@ use diesel::pg::{Pg, PgValue};
 use diesel::serialize::{self, Output, ToSql};
 use diesel::sql_types;
 
+use crate::domain::audit::AuditAction;
+use crate::domain::sessions::{LoginFailure, RevokeReason};
 use crate::domain::{
-    AuditLogId, LoanId, LoanStatus, LoanTypeId, Role, SessionFamilyId, SessionId, UnionId,
-    UnionMemberId, UserId,
+    AuditLogId, LoanId, LoanStatus, LoanTypeId, LoginAttemptId, Role, SessionFamilyId, SessionId,
+    UnionId, UnionMemberId, UserId,
 };
 
 macro_rules! uuid_column {
@@ -73,6 +75,7 @@ uuid_column!(
     LoanTypeId,
     LoanId,
     AuditLogId,
+    LoginAttemptId,
 );
 
-text_column!(Role, LoanStatus);
+text_column!(Role, LoanStatus, RevokeReason, LoginFailure, AuditAction);

@@ -19,6 +19,8 @@ text_enum! {
         AccountLocked => "ACCOUNT_LOCKED",
         /// The user changed their password.
         PasswordChanged => "PASSWORD_CHANGED",
+        /// `changePassword` with a wrong current password (it counts toward the lockout).
+        PasswordChangeFailed => "PASSWORD_CHANGE_FAILED",
         /// A staff account was created.
         UserCreated => "USER_CREATED",
     }

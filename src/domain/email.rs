@@ -22,6 +22,36 @@ pub fn normalize(raw: &str) -> Result<String, InvalidEmail> {
     if valid { Ok(email) } else { Err(InvalidEmail) }
 }
 
+/// The email of a login attempt: trimmed and lower-cased, refused when longer than
+/// [`MAX_LENGTH`] bytes or holding control characters (a NUL byte among them). Any other text is
+/// looked up as given: a malformed address simply matches no account.
+pub fn for_login(raw: &str) -> Result<String, InvalidEmail> {
+    let email = raw.trim().to_lowercase();
+    if email.len() > MAX_LENGTH || email.chars().any(char::is_control) {
+        Err(InvalidEmail)
+    } else {
+        Ok(email)
+    }
+}
+
+/// What may be stored of an address that was refused: control characters replaced by U+FFFD,
+/// cut to at most [`MAX_LENGTH`] bytes on a character boundary.
+pub fn record_of(raw: &str) -> String {
+    let mut record = String::with_capacity(raw.len().min(MAX_LENGTH));
+    for c in raw.trim().chars() {
+        let c = if c.is_control() {
+            char::REPLACEMENT_CHARACTER
+        } else {
+            c
+        };
+        if record.len() + c.len_utf8() > MAX_LENGTH {
+            break;
+        }
+        record.push(c);
+    }
+    record
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -33,6 +63,25 @@ mod tests {
             Ok("ada.obi@example.org".into())
         );
         assert_eq!(normalize("admin@localhost"), Ok("admin@localhost".into()));
+    }
+
+    #[test]
+    fn login_emails_are_bounded_and_printable() {
+        assert_eq!(for_login(" Ada@Example.org "), Ok("ada@example.org".into()));
+        assert_eq!(for_login("not-an-email"), Ok("not-an-email".into()));
+        assert_eq!(for_login("ada\0@example.org"), Err(InvalidEmail));
+        assert_eq!(for_login("ada\u{7}@example.org"), Err(InvalidEmail));
+        assert_eq!(for_login(&"a".repeat(255)), Err(InvalidEmail));
+        assert!(for_login(&"a".repeat(254)).is_ok());
+    }
+
+    #[test]
+    fn a_refused_address_is_recorded_safely() {
+        assert_eq!(record_of("ada\0@x"), "ada\u{fffd}@x");
+        let long = "é".repeat(200);
+        let record = record_of(&long);
+        assert!(record.len() <= MAX_LENGTH);
+        assert_eq!(record.chars().count(), 127);
     }
 
     #[test]

@@ -69,4 +69,6 @@ typed_id! {
     LoanId,
     /// An audit log entry.
     AuditLogId,
+    /// One row of `user_login_history`: a login (or password) attempt.
+    LoginAttemptId,
 }

@@ -15,19 +15,39 @@ pub const MAX_LIVE_SESSIONS: usize = 3;
 text_enum! {
     /// Why a login attempt failed, as stored in `user_login_history.failure_reason`.
     pub enum LoginFailure {
+        /// A password check in progress: it counts as a failure until it is settled, so that
+        /// concurrent attempts cannot check more passwords than the lockout allows. One left
+        /// behind by a crash keeps counting until it falls out of the window.
+        Pending => "PENDING",
         UnknownEmail => "UNKNOWN_EMAIL",
         WrongPassword => "WRONG_PASSWORD",
+        /// A wrong current password given to `changePassword`.
+        WrongCurrentPassword => "WRONG_CURRENT_PASSWORD",
         /// Refused because the account was locked; does not extend the lock.
         Locked => "LOCKED",
         /// The right password for a deactivated account.
         Inactive => "INACTIVE",
+        /// An email or password that could not be one (too long, control characters): refused
+        /// before any check.
+        InvalidInput => "INVALID_INPUT",
     }
 }
 
 impl LoginFailure {
-    /// The failures that count toward a lockout.
-    pub const COUNTED: &'static [LoginFailure] =
-        &[LoginFailure::UnknownEmail, LoginFailure::WrongPassword];
+    /// The settled failures that count toward a lockout.
+    pub const COUNTED: &'static [LoginFailure] = &[
+        LoginFailure::UnknownEmail,
+        LoginFailure::WrongPassword,
+        LoginFailure::WrongCurrentPassword,
+    ];
+
+    /// What holds back the next check: the counted failures and the checks in progress.
+    pub const COUNTED_OR_PENDING: &'static [LoginFailure] = &[
+        LoginFailure::UnknownEmail,
+        LoginFailure::WrongPassword,
+        LoginFailure::WrongCurrentPassword,
+        LoginFailure::Pending,
+    ];
 }
 
 text_enum! {
@@ -108,7 +128,15 @@ mod tests {
     fn only_lockout_relevant_failures_are_counted() {
         assert!(LoginFailure::COUNTED.contains(&LoginFailure::WrongPassword));
         assert!(LoginFailure::COUNTED.contains(&LoginFailure::UnknownEmail));
-        assert!(!LoginFailure::COUNTED.contains(&LoginFailure::Locked));
-        assert!(!LoginFailure::COUNTED.contains(&LoginFailure::Inactive));
+        assert!(LoginFailure::COUNTED.contains(&LoginFailure::WrongCurrentPassword));
+        for refusal in [
+            LoginFailure::Locked,
+            LoginFailure::Inactive,
+            LoginFailure::InvalidInput,
+        ] {
+            assert!(!LoginFailure::COUNTED_OR_PENDING.contains(&refusal));
+        }
+        assert!(!LoginFailure::COUNTED.contains(&LoginFailure::Pending));
+        assert!(LoginFailure::COUNTED_OR_PENDING.contains(&LoginFailure::Pending));
     }
 }

@@ -62,7 +62,7 @@ pub async fn record(
         conn,
         &db::audit_logs::NewAuditLog {
             actor_user_id: actor,
-            action: event.action.as_str(),
+            action: event.action,
             entity_name: event.entity_name,
             entity_id: event.entity_id,
             before: event.before.as_ref(),

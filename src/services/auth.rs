@@ -7,15 +7,17 @@ use scoped_futures::ScopedFutureExt;
 use serde_json::json;
 
 use super::RequestMeta;
+use super::attempts::{Attempt, Gate};
 use super::audit::{self, AuditEvent};
 use super::error::{ServiceError, ServiceResult};
+use crate::auth::passwords::{MAX_PASSWORD_BYTES, PasswordError};
 use crate::auth::tokens::{self, IssuedAccessToken, TokenError};
 use crate::config::Secret;
 use crate::db::{self, DbConn, sessions::Session, users::User};
 use crate::domain::audit::{AuditAction, ENTITY_USER};
 use crate::domain::permissions::Actor;
 use crate::domain::sessions::{self, LoginFailure, REFRESH_TOKEN_TTL, RevokeReason};
-use crate::domain::{SessionFamilyId, UserId, lockout, password_policy};
+use crate::domain::{LoginAttemptId, SessionFamilyId, email, password_policy};
 use crate::state::AppState;
 
 const INVALID_CREDENTIALS: &str = "Invalid email or password.";
@@ -66,7 +68,8 @@ pub async fn authenticate(state: &AppState, token: &str) -> Result<Actor, Authen
 }
 
 /// Logs a member of staff in. Unknown emails and wrong passwords get the same answer after the
-/// same work; five counted failures in fifteen minutes lock the email for fifteen minutes.
+/// same work; five counted failures in fifteen minutes lock the email for fifteen minutes, and
+/// concurrent attempts cannot check more passwords than that (see [`super::attempts`]).
 pub async fn login(
     state: &AppState,
     meta: &RequestMeta,
@@ -74,122 +77,76 @@ pub async fn login(
     password: &Secret,
 ) -> ServiceResult<IssuedSession> {
     let now = state.clock.now();
-    let email = email.trim().to_lowercase();
-    let (user, failures) = {
-        let mut conn = state.db.get().await?;
-        let user = db::users::find_live_by_email(&mut conn, &email).await?;
-        let since = lockout::relevant_since(now);
-        let failures = db::login_history::counted_failures_since(&mut conn, &email, since).await?;
-        (user, failures)
+    let email = match email::for_login(email) {
+        Ok(email) => email,
+        Err(invalid) => {
+            let record = email::record_of(email);
+            refuse_input(state, meta, &record, now).await?;
+            return Err(ServiceError::bad_input("email", invalid.to_string()));
+        }
     };
-    let stored_hash = user.as_ref().map(|user| user.password_hash.as_str());
-    let password_ok = state.passwords.verify(password, stored_hash).await?;
+    if password.expose().len() > MAX_PASSWORD_BYTES {
+        refuse_input(state, meta, &email, now).await?;
+        return Err(PasswordError::TooLong.into());
+    }
+    let user = {
+        let mut conn = state.db.get().await?;
+        db::users::find_live_by_email(&mut conn, &email).await?
+    };
     let attempt = Attempt {
         meta,
         user_id: user.as_ref().map(|user| user.id),
         email: &email,
         now,
     };
-
-    if let Some(until) = lockout::locked_until(&failures, now) {
-        attempt.refused(state, LoginFailure::Locked).await?;
-        return Err(ServiceError::AccountLocked { until });
-    }
+    let id = match attempt.reserve(state).await? {
+        Gate::Locked(until) => return Err(ServiceError::AccountLocked { until }),
+        Gate::Open(id) => id,
+    };
+    let stored_hash = user.as_ref().map(|user| user.password_hash.as_str());
+    let password_ok = state.passwords.verify(password, stored_hash).await?;
     match user {
-        Some(user) if password_ok && user.is_active => start_session(state, meta, user, now).await,
+        Some(user) if password_ok && user.is_active => {
+            start_session(state, meta, user, id, now).await
+        }
         Some(_) if password_ok => {
-            attempt.refused(state, LoginFailure::Inactive).await?;
+            attempt
+                .refused_after_check(state, id, LoginFailure::Inactive)
+                .await?;
             Err(ServiceError::Unauthenticated(DEACTIVATED.into()))
         }
-        _ => match attempt.failed(state, failures).await? {
-            Some(until) => Err(ServiceError::AccountLocked { until }),
-            None => Err(ServiceError::Unauthenticated(INVALID_CREDENTIALS.into())),
-        },
+        Some(_) => failed(&attempt, state, id, LoginFailure::WrongPassword).await,
+        None => failed(&attempt, state, id, LoginFailure::UnknownEmail).await,
     }
 }
 
-/// A login attempt being recorded in the history.
-struct Attempt<'a> {
-    meta: &'a RequestMeta,
-    user_id: Option<UserId>,
-    email: &'a str,
+/// A counted failed login: the same answer for a wrong password and an unknown email.
+async fn failed<T>(
+    attempt: &Attempt<'_>,
+    state: &AppState,
+    id: LoginAttemptId,
+    reason: LoginFailure,
+) -> ServiceResult<T> {
+    Err(match attempt.failed(state, id, reason, None).await? {
+        Some(until) => ServiceError::AccountLocked { until },
+        None => ServiceError::Unauthenticated(INVALID_CREDENTIALS.into()),
+    })
+}
+
+/// Records a login refused for its input alone (an email or password that cannot be one).
+async fn refuse_input(
+    state: &AppState,
+    meta: &RequestMeta,
+    email: &str,
     now: DateTime<Utc>,
-}
-
-impl Attempt<'_> {
-    /// Records a refusal that does not count toward a lockout (locked, deactivated).
-    async fn refused(&self, state: &AppState, reason: LoginFailure) -> ServiceResult<()> {
-        super::transaction(state, |conn| {
-            async move { self.insert(conn, Some(reason)).await }.scope_boxed()
-        })
-        .await
-    }
-
-    /// Records a counted failure (wrong password or unknown email), given the earlier counted
-    /// failures; returns the lock it causes, which is audited.
-    async fn failed(
-        &self,
-        state: &AppState,
-        mut counted: Vec<DateTime<Utc>>,
-    ) -> ServiceResult<Option<DateTime<Utc>>> {
-        counted.push(self.now);
-        let reason = if self.user_id.is_some() {
-            LoginFailure::WrongPassword
-        } else {
-            LoginFailure::UnknownEmail
-        };
-        let locked_until = lockout::locked_until(&counted, self.now);
-        let failed_count = i32::try_from(counted.len()).unwrap_or(i32::MAX);
-        super::transaction(state, |conn| {
-            async move {
-                self.insert(conn, Some(reason)).await?;
-                if let Some(user_id) = self.user_id {
-                    db::users::record_login_failure(
-                        conn,
-                        user_id,
-                        failed_count,
-                        locked_until,
-                        self.now,
-                    )
-                    .await?;
-                }
-                if let Some(until) = locked_until {
-                    let event = AuditEvent::new(
-                        AuditAction::AccountLocked,
-                        ENTITY_USER,
-                        self.user_id.map(|id| id.0),
-                    )
-                    .metadata(json!({
-                        "email": self.email,
-                        "lockedUntil": until,
-                        "failures": failed_count,
-                    }));
-                    audit::record(conn, self.meta, None, &event, self.now).await?;
-                }
-                Ok(())
-            }
-            .scope_boxed()
-        })
-        .await?;
-        Ok(locked_until)
-    }
-
-    async fn insert(&self, conn: &mut DbConn, failure: Option<LoginFailure>) -> ServiceResult<()> {
-        db::login_history::insert(
-            conn,
-            &db::login_history::NewLoginAttempt {
-                user_id: self.user_id,
-                email_tried: self.email,
-                login_at: self.now,
-                ip_address: self.meta.ip_address.as_deref(),
-                user_agent: self.meta.user_agent.as_deref(),
-                success: failure.is_none(),
-                failure_reason: failure.map(LoginFailure::as_str),
-            },
-        )
-        .await?;
-        Ok(())
-    }
+) -> ServiceResult<()> {
+    let attempt = Attempt {
+        meta,
+        user_id: None,
+        email,
+        now,
+    };
+    attempt.refused(state, LoginFailure::InvalidInput).await
 }
 
 /// A successful login: a new session family, the oldest sessions beyond the limit revoked.
@@ -197,23 +154,18 @@ async fn start_session(
     state: &AppState,
     meta: &RequestMeta,
     user: User,
+    attempt: LoginAttemptId,
     now: DateTime<Utc>,
 ) -> ServiceResult<IssuedSession> {
     let family = SessionFamilyId::new_random();
     let refresh_token = tokens::new_refresh_token();
     let refresh_hash = tokens::hash_refresh_token(refresh_token.expose());
     let refresh_expires_at = now + REFRESH_TOKEN_TTL;
-    let (user_id, email) = (user.id, user.email.as_str());
+    let user_id = user.id;
     let refresh_hash = refresh_hash.as_str();
     let user = super::transaction(state, |conn| {
         async move {
-            let attempt = Attempt {
-                meta,
-                user_id: Some(user_id),
-                email,
-                now,
-            };
-            attempt.insert(conn, None).await?;
+            db::login_history::settle(conn, attempt, None).await?;
             db::users::record_login_success(conn, user_id, now).await?;
             db::sessions::insert(
                 conn,
@@ -288,7 +240,7 @@ pub async fn refresh(
                 return Ok(RefreshOutcome::Invalid);
             };
             if row.revoked_at.is_some() {
-                if row.revoked_reason.as_deref() != Some(RevokeReason::Rotated.as_str()) {
+                if row.revoked_reason != Some(RevokeReason::Rotated) {
                     return Ok(RefreshOutcome::Invalid);
                 }
                 let ended = db::sessions::revoke_families(
@@ -488,7 +440,9 @@ pub async fn my_sessions(state: &AppState, actor: &Actor) -> ServiceResult<Vec<S
     Ok(db::sessions::live_for_user(&mut conn, actor.user_id, state.clock.now()).await?)
 }
 
-/// Changes the actor's password and ends their other sessions.
+/// Changes the actor's password and ends their other sessions. The current password is
+/// checked under the same lockout as a login: a wrong one counts as a failed login, lands in
+/// the login history and is audited, and a locked account cannot change its password.
 pub async fn change_password(
     state: &AppState,
     meta: &RequestMeta,
@@ -496,30 +450,63 @@ pub async fn change_password(
     current: &Secret,
     new: &Secret,
 ) -> ServiceResult<()> {
+    if current.expose().len() > MAX_PASSWORD_BYTES {
+        return Err(ServiceError::bad_input(
+            "currentPassword",
+            format!("A password is at most {MAX_PASSWORD_BYTES} bytes long."),
+        ));
+    }
     password_policy::check(new.expose())
         .map_err(|err| ServiceError::bad_input("newPassword", err.to_string()))?;
     let user = current_user(state, actor).await?;
+    let now = state.clock.now();
+    let attempt = Attempt {
+        meta,
+        user_id: Some(user.id),
+        email: &user.email,
+        now,
+    };
+    let id = match attempt.reserve(state).await? {
+        Gate::Locked(until) => return Err(ServiceError::AccountLocked { until }),
+        Gate::Open(id) => id,
+    };
     if !state
         .passwords
         .verify(current, Some(&user.password_hash))
         .await?
     {
-        return Err(ServiceError::bad_input(
-            "currentPassword",
-            "The current password is incorrect.",
-        ));
+        let event = AuditEvent::new(
+            AuditAction::PasswordChangeFailed,
+            ENTITY_USER,
+            Some(user.id.0),
+        )
+        .metadata(json!({ "sessionId": actor.session_id }));
+        let locked = attempt
+            .failed(state, id, LoginFailure::WrongCurrentPassword, Some(event))
+            .await?;
+        return Err(match locked {
+            Some(until) => ServiceError::AccountLocked { until },
+            None => {
+                ServiceError::bad_input("currentPassword", "The current password is incorrect.")
+            }
+        });
     }
-    if current.expose() == new.expose() {
-        return Err(ServiceError::bad_input(
-            "newPassword",
-            "The new password must differ from the current one.",
-        ));
-    }
-    let hash = state.passwords.hash(new).await?;
-    let now = state.clock.now();
-    let hash = hash.as_str();
+    let hash = if current.expose() == new.expose() {
+        None
+    } else {
+        Some(state.passwords.hash(new).await?)
+    };
+    let hash = hash.as_deref();
     super::transaction(state, |conn| {
         async move {
+            // The check was not a login: its place in the history is given back.
+            db::login_history::delete_pending(conn, id).await?;
+            let Some(hash) = hash else {
+                return Err(ServiceError::bad_input(
+                    "newPassword",
+                    "The new password must differ from the current one.",
+                ));
+            };
             db::users::set_password_hash(conn, actor.user_id, hash, now).await?;
             let ended = db::sessions::revoke_all_for_user_except(
                 conn,

@@ -1,6 +1,7 @@
 //! The use cases: each loads through `db`, decides through `domain`, and writes in one
 //! transaction together with its audit row.
 
+pub mod attempts;
 pub mod audit;
 pub mod auth;
 pub mod error;
@@ -21,6 +22,16 @@ where
     T: Send + 'a,
 {
     db::write_transaction(&state.db, body).await
+}
+
+/// Runs `body` in a READ COMMITTED transaction, for work that orders itself with row locks
+/// (see [`db::Isolation::ReadCommitted`]); retried like [`transaction`].
+pub async fn locking_transaction<'a, T, F>(state: &AppState, body: F) -> ServiceResult<T>
+where
+    F: for<'r> FnMut(&'r mut DbConn) -> ScopedBoxFuture<'a, 'r, ServiceResult<T>> + Send + 'a,
+    T: Send + 'a,
+{
+    db::transaction(&state.db, db::Isolation::ReadCommitted, body).await
 }
 
 /// Where a request came from, for the audit trail and the login history.

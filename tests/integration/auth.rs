@@ -9,39 +9,26 @@ use chrono::{TimeDelta, Utc};
 use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
 use millennium::clock::Clock;
-use millennium::db::schema::{audit_logs, user_login_history, users};
+use millennium::db::schema::users;
 use millennium::domain::Role;
 use serde_json::json;
 
 use crate::support::factories::DEFAULT_PASSWORD;
+use crate::support::records::{self, audit_actions};
 use crate::support::{TestApp, UserFactory};
 
 const ME: &str = "{ me { id email role fullName isActive } }";
 
-async fn audit_actions(app: &TestApp) -> Vec<String> {
-    audit_logs::table
-        .select(audit_logs::action)
-        .order(audit_logs::created_at.asc())
-        .load(&mut app.conn().await)
-        .await
-        .expect("audit rows")
-}
-
+/// The history of `email` as (success, failure reason, user id).
 async fn login_history(
     app: &TestApp,
     email: &str,
 ) -> Vec<(bool, Option<String>, Option<uuid::Uuid>)> {
-    user_login_history::table
-        .filter(user_login_history::email_tried.eq(email))
-        .select((
-            user_login_history::success,
-            user_login_history::failure_reason,
-            user_login_history::user_id,
-        ))
-        .order(user_login_history::login_at.asc())
-        .load(&mut app.conn().await)
+    records::login_history(app, email)
         .await
-        .expect("history rows")
+        .into_iter()
+        .map(|attempt| (attempt.success, attempt.failure_reason, attempt.user_id))
+        .collect()
 }
 
 #[tokio::test]

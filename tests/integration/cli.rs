@@ -12,7 +12,7 @@ use nix::sys::signal::{Signal, kill};
 use nix::unistd::Pid;
 use serde_json::{Value, json};
 
-use crate::support::db::{server, unique_name};
+use crate::support::db::{migration_names, server, unique_name};
 use crate::support::http_client;
 
 const BINARY: &str = env!("CARGO_BIN_EXE_millennium");
@@ -325,6 +325,8 @@ fn production_migrates_only_on_command() {
         "{stderr}"
     );
 
+    let names = migration_names();
+    let (last, second_last) = (&names[names.len() - 1], &names[names.len() - 2]);
     let status = run(millennium(&production).args(["migrate", "status"]));
     let stdout = String::from_utf8_lossy(&status.stdout);
     assert_eq!(
@@ -332,7 +334,7 @@ fn production_migrates_only_on_command() {
             .lines()
             .filter(|line| line.starts_with("pending"))
             .count(),
-        5,
+        names.len(),
         "{stdout}"
     );
 
@@ -346,19 +348,19 @@ fn production_migrates_only_on_command() {
         String::from_utf8_lossy(&applied.stdout)
             .matches("Applied")
             .count(),
-        5
+        names.len()
     );
 
     let reverted = run(millennium(&production).args(["migrate", "revert"]));
-    assert!(String::from_utf8_lossy(&reverted.stdout).contains("Reverted 2026-11-21-000005"));
+    assert!(String::from_utf8_lossy(&reverted.stdout).contains(&format!("Reverted {last}")));
     let redo = run(millennium(&production).args(["migrate", "redo"]));
     assert!(
-        String::from_utf8_lossy(&redo.stdout).contains("Redid 2026-11-21-000004"),
+        String::from_utf8_lossy(&redo.stdout).contains(&format!("Redid {second_last}")),
         "{}",
         String::from_utf8_lossy(&redo.stdout)
     );
     let applied = run(millennium(&production).args(["migrate", "run"]));
-    assert!(String::from_utf8_lossy(&applied.stdout).contains("Applied 2026-11-21-000005"));
+    assert!(String::from_utf8_lossy(&applied.stdout).contains(&format!("Applied {last}")));
     let status = run(millennium(&production).args(["migrate", "status"]));
     assert!(
         String::from_utf8_lossy(&status.stdout)

@@ -339,3 +339,157 @@ async fn internal_errors_hide_their_cause_and_give_the_request_id() {
         assert!(!text.contains(leak), "the response leaks {leak:?}: {text}");
     }
 }
+
+fn post_with(accept: Option<&str>, body: &Value) -> Request<Body> {
+    let mut request = Request::post("/graphql").header(header::CONTENT_TYPE, "application/json");
+    if let Some(accept) = accept {
+        request = request.header(header::ACCEPT, accept);
+    }
+    request.body(Body::from(body.to_string())).expect("request")
+}
+
+const GRAPHQL_RESPONSE: &str = "application/graphql-response+json";
+
+#[tokio::test]
+async fn a_client_that_accepts_only_json_gets_json() {
+    let app = TestApp::spawn().await;
+    for body in [
+        json!({ "query": "{ __typename }" }),
+        json!({ "query": "{ nonsense }" }),
+        json!({ "query": "{ __typename" }),
+    ] {
+        for accept in [None, Some("application/json"), Some("*/*")] {
+            let response = app.send(post_with(accept, &body)).await;
+            assert_eq!(response.status, StatusCode::OK, "{accept:?} {body}");
+            assert_eq!(
+                response.headers[header::CONTENT_TYPE],
+                "application/json; charset=utf-8",
+                "{accept:?}"
+            );
+        }
+    }
+    let preferred = app
+        .send(post_with(
+            Some("application/graphql-response+json, application/json;q=0.9"),
+            &json!({ "query": "{ __typename }" }),
+        ))
+        .await;
+    assert_eq!(
+        preferred.headers[header::CONTENT_TYPE],
+        "application/graphql-response+json; charset=utf-8"
+    );
+}
+
+#[tokio::test]
+async fn with_graphql_response_json_a_request_error_is_400_without_data() {
+    let app = TestApp::spawn().await;
+    let session = app.login_as(Role::Admin).await;
+    let cases = [
+        ("parse", json!({ "query": "{ me { id " })),
+        ("validation", json!({ "query": "{ nonsense }" })),
+        (
+            "variable type",
+            json!({ "query": "mutation($id: ID!) { revokeSession(id: $id) }", "variables": { "id": { "not": "an id" } } }),
+        ),
+        (
+            "missing variable",
+            json!({ "query": "mutation($id: ID!) { revokeSession(id: $id) }", "variables": {} }),
+        ),
+        (
+            "unknown operation",
+            json!({ "query": "query A { __typename }", "operationName": "B" }),
+        ),
+    ];
+    for (what, body) in cases {
+        let mut request = post_with(Some(GRAPHQL_RESPONSE), &body);
+        request.headers_mut().insert(
+            header::AUTHORIZATION,
+            format!("Bearer {}", session.access_token)
+                .parse()
+                .expect("header"),
+        );
+        let response = app.send(request).await;
+        assert_eq!(
+            response.status,
+            StatusCode::BAD_REQUEST,
+            "{what}: {}",
+            response.body
+        );
+        assert!(
+            response.body.get("data").is_none(),
+            "{what}: {}",
+            response.body
+        );
+        assert_eq!(
+            response.body["errors"][0]["extensions"]["code"], "BAD_USER_INPUT",
+            "{what}"
+        );
+        assert_eq!(
+            response.headers[header::CONTENT_TYPE],
+            "application/graphql-response+json; charset=utf-8"
+        );
+        // The same request as application/json: 200, still without data.
+        let mut request = post_with(Some("application/json"), &body);
+        request.headers_mut().insert(
+            header::AUTHORIZATION,
+            format!("Bearer {}", session.access_token)
+                .parse()
+                .expect("header"),
+        );
+        let response = app.send(request).await;
+        assert_eq!(response.status, StatusCode::OK, "{what}");
+        assert!(
+            response.body.get("data").is_none(),
+            "{what}: {}",
+            response.body
+        );
+    }
+    // An error while executing is not a request error: 200, with data.
+    let response = app
+        .send(post_with(
+            Some(GRAPHQL_RESPONSE),
+            &json!({ "query": "{ me { id } }" }),
+        ))
+        .await;
+    assert_eq!(response.status, StatusCode::OK);
+    assert!(response.body.get("data").is_some(), "{}", response.body);
+    assert_eq!(
+        response.body["errors"][0]["extensions"]["code"],
+        "UNAUTHENTICATED"
+    );
+}
+
+#[tokio::test]
+async fn a_post_must_be_json() {
+    let app = TestApp::spawn().await;
+    let body = json!({ "query": "{ __typename }" }).to_string();
+    let without = Request::post("/graphql")
+        .body(Body::from(body.clone()))
+        .expect("request");
+    let response = app.send(without).await;
+    assert_eq!(response.status, StatusCode::UNSUPPORTED_MEDIA_TYPE);
+    assert_eq!(
+        response.body["errors"][0]["extensions"]["code"],
+        "BAD_USER_INPUT"
+    );
+    for content_type in [
+        "text/plain",
+        "application/x-www-form-urlencoded",
+        "multipart/form-data; boundary=x",
+    ] {
+        let request = Request::post("/graphql")
+            .header(header::CONTENT_TYPE, content_type)
+            .body(Body::from(body.clone()))
+            .expect("request");
+        assert_eq!(
+            app.send(request).await.status,
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "{content_type}"
+        );
+    }
+    let charset = Request::post("/graphql")
+        .header(header::CONTENT_TYPE, "application/json; charset=utf-8")
+        .body(Body::from(body))
+        .expect("request");
+    assert_eq!(app.send(charset).await.status, StatusCode::OK);
+}

@@ -4,8 +4,11 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
+use std::net::SocketAddr;
+
 use axum::Router;
 use axum::body::Body;
+use axum::extract::ConnectInfo;
 use axum::http::{HeaderMap, Method, Request, StatusCode, header};
 use chrono::Utc;
 use diesel_async::AsyncPgConnection;
@@ -104,27 +107,7 @@ impl TestApp {
 
     /// Sends a raw request through the router.
     pub async fn send(&self, request: Request<Body>) -> RawResponse {
-        let response = self
-            .router
-            .clone()
-            .oneshot(request)
-            .await
-            .expect("infallible router");
-        let status = response.status();
-        let headers = response.headers().clone();
-        let bytes = response
-            .into_body()
-            .collect()
-            .await
-            .expect("body")
-            .to_bytes();
-        let body = serde_json::from_slice(&bytes)
-            .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&bytes).into_owned()));
-        RawResponse {
-            status,
-            headers,
-            body,
-        }
+        send_through(self.router.clone(), request).await
     }
 
     /// Starts a GraphQL request.
@@ -134,6 +117,8 @@ impl TestApp {
             query: query.to_owned(),
             variables: json!({}),
             token: None,
+            headers: Vec::new(),
+            peer: None,
         }
     }
 
@@ -217,6 +202,8 @@ pub struct GqlRequest<'a> {
     query: String,
     variables: Value,
     token: Option<String>,
+    headers: Vec<(String, String)>,
+    peer: Option<SocketAddr>,
 }
 
 impl GqlRequest<'_> {
@@ -235,7 +222,19 @@ impl GqlRequest<'_> {
         self.token(&token)
     }
 
-    pub async fn send(self) -> GqlResponse {
+    pub fn header(mut self, name: &str, value: &str) -> Self {
+        self.headers.push((name.to_owned(), value.to_owned()));
+        self
+    }
+
+    /// Sends the request as if from a connection at `ip` (in process there is none).
+    pub fn sent_from(mut self, ip: &str) -> Self {
+        self.peer = Some(SocketAddr::new(ip.parse().expect("an IP address"), 40_000));
+        self
+    }
+
+    /// The HTTP request this builds.
+    pub fn request(&self) -> Request<Body> {
         let mut request = Request::builder()
             .method(Method::POST)
             .uri("/graphql")
@@ -243,12 +242,39 @@ impl GqlRequest<'_> {
         if let Some(token) = &self.token {
             request = request.header(header::AUTHORIZATION, format!("Bearer {token}"));
         }
+        for (name, value) in &self.headers {
+            request = request.header(name.as_str(), value.as_str());
+        }
         let body = json!({ "query": self.query, "variables": self.variables });
-        let raw = self
-            .app
-            .send(request.body(Body::from(body.to_string())).expect("request"))
-            .await;
-        GqlResponse(raw)
+        let mut request = request.body(Body::from(body.to_string())).expect("request");
+        if let Some(peer) = self.peer {
+            request.extensions_mut().insert(ConnectInfo(peer));
+        }
+        request
+    }
+
+    pub async fn send(self) -> GqlResponse {
+        GqlResponse(self.app.send(self.request()).await)
+    }
+}
+
+/// Sends a request through a router (a clone of an app's, for requests sent from tasks).
+pub async fn send_through(router: Router, request: Request<Body>) -> RawResponse {
+    let response = router.oneshot(request).await.expect("infallible router");
+    let status = response.status();
+    let headers = response.headers().clone();
+    let bytes = response
+        .into_body()
+        .collect()
+        .await
+        .expect("body")
+        .to_bytes();
+    let body = serde_json::from_slice(&bytes)
+        .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&bytes).into_owned()));
+    RawResponse {
+        status,
+        headers,
+        body,
     }
 }
 

@@ -131,6 +131,19 @@ fn start() -> TestServer {
     server
 }
 
+/// The names of the migrations in `migrations/`, oldest first, as diesel reports them.
+pub fn migration_names() -> Vec<String> {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("migrations");
+    let mut names: Vec<String> = std::fs::read_dir(root)
+        .expect("migrations directory")
+        .flatten()
+        .filter(|entry| entry.path().is_dir())
+        .map(|entry| entry.file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    names
+}
+
 /// A short hash of the migration files: a template is reused only while they are unchanged.
 fn migrations_fingerprint() -> String {
     use sha2::{Digest, Sha256};

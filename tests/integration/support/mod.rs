@@ -5,6 +5,7 @@ pub mod app;
 pub mod db;
 pub mod factories;
 pub mod http_client;
+pub mod records;
 
 pub use app::TestApp;
 pub use factories::UserFactory;

@@ -1,0 +1,3 @@
+ALTER TABLE staff_sessions DROP CONSTRAINT staff_sessions_revoked_reason_check;
+ALTER TABLE user_login_history DROP CONSTRAINT user_login_history_failure_reason_check;
+DROP TABLE login_throttles;

@@ -1,0 +1,52 @@
+//! Reading what the service wrote, for assertions: audit rows and the login history.
+
+use diesel::prelude::*;
+use diesel_async::RunQueryDsl;
+use millennium::db::schema::{audit_logs, user_login_history};
+
+use super::TestApp;
+
+/// The actions of the audit log, oldest first.
+pub async fn audit_actions(app: &TestApp) -> Vec<String> {
+    audit_logs::table
+        .select(audit_logs::action)
+        .order((audit_logs::created_at.asc(), audit_logs::id.asc()))
+        .load(&mut app.conn().await)
+        .await
+        .expect("audit rows")
+}
+
+/// One row of the login history.
+#[derive(Debug, Clone, PartialEq, Eq, Queryable)]
+pub struct Attempt {
+    pub success: bool,
+    pub failure_reason: Option<String>,
+    pub user_id: Option<uuid::Uuid>,
+}
+
+/// The login history of `email` (as stored), oldest first.
+pub async fn login_history(app: &TestApp, email: &str) -> Vec<Attempt> {
+    user_login_history::table
+        .filter(user_login_history::email_tried.eq(email))
+        .select((
+            user_login_history::success,
+            user_login_history::failure_reason,
+            user_login_history::user_id,
+        ))
+        .order((
+            user_login_history::login_at.asc(),
+            user_login_history::id.asc(),
+        ))
+        .load(&mut app.conn().await)
+        .await
+        .expect("history rows")
+}
+
+/// How many attempts of `email` ended with `reason` (`None`: successes).
+pub async fn attempts_with(app: &TestApp, email: &str, reason: Option<&str>) -> usize {
+    login_history(app, email)
+        .await
+        .iter()
+        .filter(|attempt| attempt.failure_reason.as_deref() == reason)
+        .count()
+}

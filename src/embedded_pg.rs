@@ -14,7 +14,7 @@
 
 use std::ffi::OsString;
 use std::fs::{self, File, OpenOptions};
-use std::io::{self, Read, Seek, SeekFrom, Write};
+use std::io::{self, Read, Seek, SeekFrom};
 use std::net::{Ipv4Addr, TcpListener};
 use std::os::unix::fs::{MetadataExt, OpenOptionsExt, PermissionsExt};
 use std::os::unix::process::CommandExt;
@@ -417,9 +417,14 @@ impl EmbeddedPostgres {
 
     /// A connection URL for `database` as the cluster's superuser.
     pub fn url(&self, database: &str) -> Secret {
+        self.url_for(SUPERUSER, &self.password, database)
+    }
+
+    /// A connection URL for `database` as `user`.
+    pub fn url_for(&self, user: &str, password: &Secret, database: &str) -> Secret {
         Secret::new(format!(
-            "postgres://{SUPERUSER}:{}@127.0.0.1:{}/{database}",
-            self.password.expose(),
+            "postgres://{user}:{}@127.0.0.1:{}/{database}",
+            password.expose(),
             self.port
         ))
     }
@@ -575,14 +580,7 @@ fn init_cluster(
 }
 
 fn write_private(path: &Path, content: &str) -> Result<(), EmbeddedPgError> {
-    let mut file = OpenOptions::new()
-        .create(true)
-        .truncate(true)
-        .write(true)
-        .mode(0o600)
-        .open(path)
-        .map_err(io_error(format!("cannot write {}", path.display())))?;
-    file.write_all(content.as_bytes())
+    crate::secret_file::write(path, content)
         .map_err(io_error(format!("cannot write {}", path.display())))
 }
 

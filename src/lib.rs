@@ -13,6 +13,7 @@ pub mod domain;
 pub mod embedded_pg;
 pub mod graphql;
 pub mod http;
+pub mod secret_file;
 pub mod server;
 pub mod services;
 pub mod state;

@@ -2,10 +2,8 @@
 //! migrations, the first administrator, the JWT secret, and serving HTTP until Ctrl-C or
 //! SIGTERM — after which the embedded PostgreSQL is stopped cleanly.
 
-use std::fs::{self, OpenOptions};
-use std::io::Write;
+use std::fs;
 use std::net::{IpAddr, SocketAddr};
-use std::os::unix::fs::OpenOptionsExt;
 use std::path::Path;
 use std::sync::Arc;
 
@@ -16,12 +14,17 @@ use crate::clock::SystemClock;
 use crate::config::{AppEnv, Config, Secret};
 use crate::db::users::User;
 use crate::db::{self, PoolSettings, StatementCounter};
-use crate::embedded_pg::{EmbeddedOptions, EmbeddedPostgres, PgPrograms, SUPERUSER};
+use crate::embedded_pg::{EmbeddedOptions, EmbeddedPostgres, PgPrograms};
 use crate::services::RequestMeta;
 use crate::services::staff::{self, Bootstrap, NewStaff};
 use crate::state::AppState;
 
 const JWT_SECRET_FILE: &str = "jwt.secret";
+/// The embedded default's database, and the unprivileged role that owns it and that the service
+/// connects as (migrations included); the cluster's superuser only sets them up.
+const DATABASE: &str = "millennium";
+const APP_ROLE: &str = "millennium_app";
+const APP_PASSWORD_FILE: &str = "app.password";
 
 /// The database the service uses: `DATABASE_URL`, or the embedded cluster it started.
 pub struct Database {
@@ -50,10 +53,17 @@ impl Database {
         tracing::info!(data_dir = %options.data_dir.display(), "starting the embedded PostgreSQL");
         let server =
             tokio::task::spawn_blocking(move || EmbeddedPostgres::start(&options)).await??;
-        db::databases::ensure(server.url("postgres").expose(), SUPERUSER)
-            .await
-            .context("cannot create the service's database in the embedded PostgreSQL")?;
-        let url = server.url(SUPERUSER);
+        let app_password = generated_secret(&config.database.data_dir, APP_PASSWORD_FILE, 32)?;
+        db::databases::provision_owner(
+            server.url("postgres").expose(),
+            server.url(DATABASE).expose(),
+            DATABASE,
+            APP_ROLE,
+            &app_password,
+        )
+        .await
+        .context("cannot prepare the service's database in the embedded PostgreSQL")?;
+        let url = server.url_for(APP_ROLE, &app_password, DATABASE);
         tracing::info!(port = server.port(), "the embedded PostgreSQL is ready");
         Ok(Self {
             migration_url: url.clone(),
@@ -155,31 +165,29 @@ fn jwt_secret(config: &Config) -> anyhow::Result<Secret> {
     if config.env == AppEnv::Production {
         bail!("JWT_SECRET is required in production");
     }
-    let dir = &config.database.data_dir;
+    generated_secret(
+        &config.database.data_dir,
+        JWT_SECRET_FILE,
+        crate::config::MIN_JWT_SECRET_BYTES,
+    )
+}
+
+/// The secret kept in `dir/file`, or a new one of 48 random characters written there (0600)
+/// when the file is missing or holds fewer than `min_length` bytes.
+fn generated_secret(dir: &Path, file: &str, min_length: usize) -> anyhow::Result<Secret> {
     fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
-    let path = dir.join(JWT_SECRET_FILE);
+    let path = dir.join(file);
     if let Ok(existing) = fs::read_to_string(&path) {
         let existing = existing.trim();
-        if existing.len() >= crate::config::MIN_JWT_SECRET_BYTES {
+        if existing.len() >= min_length {
             return Ok(Secret::new(existing));
         }
     }
     let secret = Alphanumeric.sample_string(&mut rand::rng(), 48);
-    write_private(&path, &secret)?;
-    tracing::info!(path = %path.display(), "generated a development JWT secret (set JWT_SECRET to choose one)");
-    Ok(Secret::new(secret))
-}
-
-fn write_private(path: &Path, content: &str) -> anyhow::Result<()> {
-    let mut file = OpenOptions::new()
-        .create(true)
-        .truncate(true)
-        .write(true)
-        .mode(0o600)
-        .open(path)
+    crate::secret_file::write(&path, &secret)
         .with_context(|| format!("cannot write {}", path.display()))?;
-    file.write_all(content.as_bytes())?;
-    Ok(())
+    tracing::info!(path = %path.display(), "generated a secret");
+    Ok(Secret::new(secret))
 }
 
 /// `millennium serve`: runs until Ctrl-C or SIGTERM.

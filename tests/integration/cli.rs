@@ -222,6 +222,7 @@ fn the_embedded_default_serves_keeps_its_data_and_stops_cleanly() {
         logged_in["data"]["login"]["user"]["role"], "ADMIN",
         "{logged_in}"
     );
+    the_service_runs_without_privileges(&data_dir);
 
     // A second server on the same data directory is turned away with a clear message.
     let second = run(&mut command(free_port()));
@@ -265,6 +266,77 @@ fn the_embedded_default_serves_keeps_its_data_and_stops_cleanly() {
     assert!(processes_using(&cluster).is_empty());
 
     std::fs::remove_dir_all(&data_dir).expect("remove the data directory");
+}
+
+#[derive(diesel::QueryableByName, Debug, PartialEq)]
+struct Login {
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    name: String,
+    #[diesel(sql_type = diesel::sql_types::Bool)]
+    superuser: bool,
+}
+
+/// Connected to the embedded cluster as its superuser: the service's own connections use a
+/// role that owns the database and its tables and is no superuser; the secrets are private.
+fn the_service_runs_without_privileges(data_dir: &Path) {
+    use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
+    use std::os::unix::fs::PermissionsExt;
+
+    for file in ["postgres.password", "app.password", "jwt.secret"] {
+        let mode = std::fs::metadata(data_dir.join(file))
+            .expect("secret file")
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o777, 0o600, "{file}");
+    }
+    let password = std::fs::read_to_string(data_dir.join("postgres.password")).expect("password");
+    let pid = std::fs::read_to_string(data_dir.join("postgres/postmaster.pid")).expect("pid file");
+    let port = pid.lines().nth(3).expect("port line").trim().to_owned();
+    let url = |database: &str| {
+        format!(
+            "postgres://millennium:{}@127.0.0.1:{port}/{database}",
+            password.trim()
+        )
+    };
+    let runtime = tokio::runtime::Runtime::new().expect("runtime");
+    runtime.block_on(async {
+        let mut conn = AsyncPgConnection::establish(&url("postgres"))
+            .await
+            .expect("superuser connection");
+        let logins: Vec<Login> = diesel::sql_query(
+            "SELECT DISTINCT a.usename::text AS name, r.rolsuper AS superuser \
+             FROM pg_stat_activity a JOIN pg_roles r ON r.rolname = a.usename \
+             WHERE a.datname = 'millennium'",
+        )
+        .load(&mut conn)
+        .await
+        .expect("activity");
+        assert_eq!(
+            logins,
+            vec![Login {
+                name: "millennium_app".into(),
+                superuser: false
+            }]
+        );
+        let mut conn = AsyncPgConnection::establish(&url("millennium"))
+            .await
+            .expect("superuser connection");
+        let owners: Vec<Login> = diesel::sql_query(
+            "SELECT DISTINCT pg_get_userbyid(c.relowner)::text AS name, false AS superuser \
+             FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace \
+             WHERE n.nspname = 'public' AND c.relkind = 'r' \
+             UNION SELECT pg_get_userbyid(datdba)::text, true FROM pg_database \
+             WHERE datname = 'millennium'",
+        )
+        .load(&mut conn)
+        .await
+        .expect("owners");
+        assert!(
+            owners.iter().all(|owner| owner.name == "millennium_app"),
+            "{owners:?}"
+        );
+        assert_eq!(owners.len(), 2, "tables and the database: {owners:?}");
+    });
 }
 
 #[test]

@@ -292,15 +292,6 @@ async fn introspection_and_suggestions_are_for_staff() {
 }
 
 #[tokio::test]
-async fn graphiql_is_served() {
-    let app = TestApp::spawn().await;
-    let response = app.send(get("/graphiql")).await;
-    assert_eq!(response.status, StatusCode::OK);
-    let html = response.body.as_str().expect("html");
-    assert!(html.contains("graphiql") && html.contains("/graphql"));
-}
-
-#[tokio::test]
 async fn internal_errors_hide_their_cause_and_give_the_request_id() {
     let app = TestApp::spawn().await;
     let user = crate::support::UserFactory::new().insert(&app).await;

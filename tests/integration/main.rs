@@ -8,6 +8,7 @@ mod auth;
 mod bootstrap;
 mod cli;
 mod database;
+mod graphiql;
 mod health;
 mod http;
 mod migrations;

@@ -3,9 +3,21 @@
 //! applies the rules that span the request (batch size, sensitive operations); the HTTP layer
 //! then reads what it needs (is there a mutation, does it need the caller, which sensitive call
 //! to rate-limit) and [`Inspected::execute`] runs what passed.
+//!
+//! Parsing, validating and running an operation is CPU work that never waits, so a request
+//! would hold its worker thread from start to end while every other request — `/health`
+//! included — queues behind it. Both steps hand the thread back between operations, and
+//! [`TakeTurns`] does so between an operation's validation and its execution, so that a busy
+//! server shares its threads in slices of one phase of one operation.
 
+use std::sync::Arc;
+
+use async_graphql::extensions::{
+    Extension, ExtensionContext, ExtensionFactory, NextExecute, NextValidation,
+};
 use async_graphql::parser::types::OperationType;
 use async_graphql::{BatchRequest, IntrospectionMode, Request, Response, ServerError, Value};
+use async_graphql::{ValidationResult, async_trait};
 
 use super::analysis::{self, Analysis, Budget};
 use super::error::{ClientError, ErrorCode};
@@ -39,7 +51,7 @@ enum Entry {
 /// Analyses every operation of `batch` within one budget. A refusal of the whole request (an
 /// empty or oversized batch, a sensitive operation that is not alone) is an error; a refusal
 /// of one operation is kept as that operation's response.
-pub fn inspect(
+pub async fn inspect(
     batch: BatchRequest,
     limits: &Limits,
     sensitive_fields: &SensitiveFields,
@@ -63,6 +75,7 @@ pub fn inspect(
     let mut budget = Budget::new(limits);
     let mut entries = Vec::with_capacity(requests.len());
     for mut request in requests {
+        tokio::task::yield_now().await;
         entries.push(match analysis::analyze(&mut request, &budget) {
             Ok(analysis) => {
                 budget.spend(&analysis);
@@ -190,6 +203,38 @@ impl Inspected {
             outcomes,
             batched: self.batched,
         }
+    }
+}
+
+/// The schema extension that hands the worker thread back before an operation's validation and
+/// before its execution (see the module comment).
+pub(super) struct TakeTurns;
+
+impl ExtensionFactory for TakeTurns {
+    fn create(&self) -> Arc<dyn Extension> {
+        Arc::new(TakeTurns)
+    }
+}
+
+#[async_trait::async_trait]
+impl Extension for TakeTurns {
+    async fn validation(
+        &self,
+        ctx: &ExtensionContext<'_>,
+        next: NextValidation<'_>,
+    ) -> Result<ValidationResult, Vec<ServerError>> {
+        tokio::task::yield_now().await;
+        next.run(ctx).await
+    }
+
+    async fn execute(
+        &self,
+        ctx: &ExtensionContext<'_>,
+        operation_name: Option<&str>,
+        next: NextExecute<'_>,
+    ) -> Response {
+        tokio::task::yield_now().await;
+        next.run(ctx, operation_name).await
     }
 }
 

@@ -48,6 +48,7 @@ pub fn schema_builder(
     .limit_complexity(limits.query_complexity)
     .extension(error::ErrorCodes)
     .extension(analysis::AnalysisGate(analysis::Budget::new(limits)))
+    .extension(batch::TakeTurns)
 }
 
 /// The executable schemas, holding the application state: one for logged-in staff, and one for

@@ -83,7 +83,7 @@ async fn execute(
 ) -> Response {
     let app = &state.app;
     let inspected =
-        match crate::graphql::inspect(batch, &app.config.limits, &state.schemas.sensitive) {
+        match crate::graphql::inspect(batch, &app.config.limits, &state.schemas.sensitive).await {
             Ok(inspected) => inspected,
             Err(refusal) => return format.refusal(StatusCode::BAD_REQUEST, refusal),
         };

@@ -37,13 +37,12 @@ pub async fn sanitize_request_id(mut request: Request, next: Next) -> Response {
 
 /// Answers a request that takes longer than the configured time with 503, and a handler that
 /// panics with 500, both with the usual error body and the request id.
-pub async fn guard(State(state): State<HttpState>, request: Request, next: Next) -> Response {
+pub async fn guard(State(limit): State<Duration>, request: Request, next: Next) -> Response {
     let request_id = request
         .headers()
         .get(REQUEST_ID_HEADER)
         .and_then(|value| value.to_str().ok())
         .map(str::to_owned);
-    let limit = state.app.config.http.request_timeout;
     let run = AssertUnwindSafe(next.run(request)).catch_unwind();
     match tokio::time::timeout(limit, run).await {
         Ok(Ok(response)) => response,
@@ -128,11 +127,68 @@ pub fn error_response(status: StatusCode, error: ClientError) -> Response {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use axum::Router;
+    use axum::body::Body;
+    use axum::routing::get;
+    use http_body_util::BodyExt;
+    use tower::ServiceExt;
 
     #[test]
     fn a_timeout_says_how_long_was_allowed() {
         let error = timed_out(Duration::from_millis(250));
         assert_eq!(error.code, ErrorCode::ServiceUnavailable);
         assert!(error.message.contains("250 ms"), "{}", error.message);
+    }
+
+    async fn call(path: &str) -> (StatusCode, serde_json::Value) {
+        async fn boom() -> &'static str {
+            panic!("a bug in a handler")
+        }
+        let router = Router::new()
+            .route("/boom", get(boom))
+            .route(
+                "/slow",
+                get(|| async {
+                    tokio::time::sleep(Duration::from_secs(5)).await;
+                    "late"
+                }),
+            )
+            .layer(axum::middleware::from_fn_with_state(
+                Duration::from_millis(50),
+                guard,
+            ));
+        let request = axum::http::Request::get(path)
+            .header(REQUEST_ID_HEADER, "req-7")
+            .body(Body::empty())
+            .expect("request");
+        let response = router.oneshot(request).await.expect("infallible");
+        let status = response.status();
+        let bytes = response
+            .into_body()
+            .collect()
+            .await
+            .expect("body")
+            .to_bytes();
+        (status, serde_json::from_slice(&bytes).expect("JSON body"))
+    }
+
+    #[tokio::test]
+    async fn a_panic_is_a_500_in_the_usual_shape() {
+        let (status, body) = call("/boom").await;
+        assert_eq!(status, StatusCode::INTERNAL_SERVER_ERROR);
+        let error = &body["errors"][0];
+        assert_eq!(error["extensions"]["code"], "INTERNAL_SERVER_ERROR");
+        assert_eq!(error["extensions"]["requestId"], "req-7");
+        assert!(!error.to_string().contains("a bug in a handler"), "{error}");
+    }
+
+    #[tokio::test]
+    async fn a_slow_request_is_a_503_in_the_usual_shape() {
+        let (status, body) = call("/slow").await;
+        assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE);
+        assert_eq!(
+            body["errors"][0]["extensions"]["code"],
+            "SERVICE_UNAVAILABLE"
+        );
     }
 }

@@ -61,7 +61,10 @@ pub fn router(app: AppState) -> Router {
         ))
         // Exempt from the rate limit: monitoring must always get an answer.
         .route("/health", get(health::health))
-        .layer(middleware::from_fn_with_state(state.clone(), edge::guard))
+        .layer(middleware::from_fn_with_state(
+            state.app.config.http.request_timeout,
+            edge::guard,
+        ))
         .with_state(state);
     let router = match cors {
         Some(cors) => router.layer(cors),

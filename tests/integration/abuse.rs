@@ -210,29 +210,24 @@ async fn a_circular_introspection_query_is_bounded_apart() {
 async fn two_hundred_aliased_logins_check_no_password() {
     let app = TestApp::spawn().await;
     let user = UserFactory::new().insert(&app).await;
-    let aliases: String = (0..200)
-        .map(|i| {
-            format!(
-                "a{i}: login(email: \"{}\", password: \"Guess{i}x1\") {{ accessToken }} ",
-                user.email
-            )
-        })
-        .collect();
-    let response = app.gql(&format!("mutation {{ {aliases} }}")).send().await;
+    let aliased_logins = |count: usize| {
+        let fields: String = (0..count)
+            .map(|i| {
+                format!(
+                    "a{i}: login(email: \"{}\", password: \"Guess{i}x1\") {{ accessToken }} ",
+                    user.email
+                )
+            })
+            .collect();
+        format!("mutation {{ {fields} }}")
+    };
+    let response = app.gql(&aliased_logins(200)).send().await;
     // Refused for its aliases before the sensitive rule is even reached.
     assert_refused(&response, "aliases");
     assert_eq!(history_rows(&app).await, 0, "no password was checked");
 
     // Five would have locked the account in one request; now they check nothing.
-    let five: String = (0..5)
-        .map(|i| {
-            format!(
-                "a{i}: login(email: \"{}\", password: \"Guess{i}x1\") {{ accessToken }} ",
-                user.email
-            )
-        })
-        .collect();
-    let response = app.gql(&format!("mutation {{ {five} }}")).send().await;
+    let response = app.gql(&aliased_logins(5)).send().await;
     assert_refused(&response, "once and on its own");
     let login = app.login(&user.email, DEFAULT_PASSWORD).await;
     assert!(login.data()["login"]["accessToken"].is_string());

@@ -10,10 +10,7 @@ use serde_json::{Value, json};
 use crate::support::TestApp;
 
 fn post_json(body: &Value) -> Request<Body> {
-    Request::post("/graphql")
-        .header(header::CONTENT_TYPE, "application/json")
-        .body(Body::from(body.to_string()))
-        .expect("request")
+    post_with(None, body)
 }
 
 fn get(uri: &str) -> Request<Body> {

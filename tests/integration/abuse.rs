@@ -513,6 +513,27 @@ async fn sensitive_operations_have_a_much_smaller_budget() {
     );
     // Refused requests never reached the login history.
     assert_eq!(history_rows(&app).await, 3);
+
+    // changePassword is counted under the caller (the token's user) and the address.
+    let session = TestApp::on_database(
+        app.database.clone(),
+        &crate::support::db::server().url(&app.database),
+        &[],
+    )
+    .await
+    .login_as(Role::Supervisor)
+    .await;
+    let guess = |address: &'static str| {
+        app.gql(CHANGE_PASSWORD)
+            .var("current", "Guess123x")
+            .var("new", "Better2027")
+            .by(&session)
+            .sent_from(address)
+            .send()
+    };
+    assert_eq!(guess("203.0.113.1").await.error_code(), "BAD_USER_INPUT");
+    assert_eq!(guess("203.0.113.1").await.error_code(), "BAD_USER_INPUT");
+    assert_eq!(guess("203.0.113.1").await.error_code(), "RATE_LIMITED");
     // Ordinary requests are not held back.
     assert_eq!(
         app.gql("{ __typename }")

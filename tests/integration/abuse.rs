@@ -465,13 +465,7 @@ async fn each_address_has_a_budget_and_health_is_exempt() {
     );
 
     for _ in 0..20 {
-        let health = app
-            .send(
-                Request::get("/health")
-                    .body(Body::empty())
-                    .expect("request"),
-            )
-            .await;
+        let health = app.get("/health").await;
         assert_eq!(health.status, StatusCode::OK);
     }
 }
@@ -695,9 +689,7 @@ async fn tokens_are_never_cached_and_nothing_is_sniffed() {
     assert_eq!(response.0.headers[header::CACHE_CONTROL], "no-store");
     assert_eq!(response.0.headers["x-content-type-options"], "nosniff");
     for uri in ["/health", "/graphiql", "/nowhere"] {
-        let response = app
-            .send(Request::get(uri).body(Body::empty()).expect("request"))
-            .await;
+        let response = app.get(uri).await;
         assert_eq!(
             response.headers["x-content-type-options"], "nosniff",
             "{uri}"
@@ -720,13 +712,7 @@ async fn a_request_over_its_time_answers_503_in_the_usual_shape() {
 #[tokio::test]
 async fn a_mutation_over_get_is_refused() {
     let app = TestApp::spawn().await;
-    let response = app
-        .send(
-            Request::get("/graphql?query=mutation%7B__typename%7D")
-                .body(Body::empty())
-                .expect("request"),
-        )
-        .await;
+    let response = app.get("/graphql?query=mutation%7B__typename%7D").await;
     assert_eq!(response.status, StatusCode::METHOD_NOT_ALLOWED);
     assert_eq!(response.headers[header::ALLOW], "POST");
     assert_eq!(

@@ -12,14 +12,10 @@ use millennium::domain::Role;
 use crate::support::factories::DEFAULT_PASSWORD;
 use crate::support::{TestApp, UserFactory};
 
-fn get(uri: &str) -> Request<Body> {
-    Request::get(uri).body(Body::empty()).expect("request")
-}
-
 #[tokio::test]
 async fn the_playground_is_served_by_this_server_alone() {
     let app = TestApp::spawn().await;
-    let page = app.send(get("/graphiql")).await;
+    let page = app.get("/graphiql").await;
     assert_eq!(page.status, StatusCode::OK);
     let policy = page.headers[header::CONTENT_SECURITY_POLICY]
         .to_str()
@@ -35,7 +31,7 @@ async fn the_playground_is_served_by_this_server_alone() {
     assert!(sources.len() >= 6, "{sources:?}");
     for source in sources {
         assert!(source.starts_with("/graphiql/"), "loads {source}");
-        let asset = app.send(get(source)).await;
+        let asset = app.get(source).await;
         assert_eq!(asset.status, StatusCode::OK, "{source}");
         let content_type = asset.headers[header::CONTENT_TYPE].to_str().expect("text");
         assert!(
@@ -44,7 +40,7 @@ async fn the_playground_is_served_by_this_server_alone() {
         );
     }
     // Pinned versions: GraphiQL 3.8.3 with React 18.3.1, cached for good.
-    let graphiql = app.send(get("/graphiql/graphiql-3.8.3.min.js")).await;
+    let graphiql = app.get("/graphiql/graphiql-3.8.3.min.js").await;
     assert_eq!(graphiql.headers[header::CONTENT_ENCODING], "gzip");
     assert!(
         graphiql.headers[header::CACHE_CONTROL]
@@ -69,7 +65,7 @@ async fn the_playground_is_served_by_this_server_alone() {
             .contains("react.production.min.js")
     );
     assert_eq!(
-        app.send(get("/graphiql/../Cargo.toml")).await.status,
+        app.get("/graphiql/../Cargo.toml").await.status,
         StatusCode::NOT_FOUND
     );
 }

@@ -13,18 +13,14 @@ fn post_json(body: &Value) -> Request<Body> {
     post_with(None, body)
 }
 
-fn get(uri: &str) -> Request<Body> {
-    Request::get(uri).body(Body::empty()).expect("request")
-}
-
 #[tokio::test]
 async fn queries_work_over_get_and_mutations_do_not() {
     let app = TestApp::spawn().await;
-    let query = app.send(get("/graphql?query=%7B__typename%7D")).await;
+    let query = app.get("/graphql?query=%7B__typename%7D").await;
     assert_eq!(query.status, StatusCode::OK);
     assert_eq!(query.body["data"]["__typename"], "QueryRoot");
 
-    let mutation = app.send(get("/graphql?query=mutation%7Blogout%7D")).await;
+    let mutation = app.get("/graphql?query=mutation%7Blogout%7D").await;
     assert_eq!(mutation.status, StatusCode::METHOD_NOT_ALLOWED);
     assert_eq!(
         mutation.body["errors"][0]["extensions"]["code"],
@@ -151,7 +147,7 @@ async fn query_depth_is_limited_but_introspection_is_bounded_apart() {
 #[tokio::test]
 async fn every_response_has_a_request_id() {
     let app = TestApp::spawn().await;
-    let response = app.send(get("/health")).await;
+    let response = app.get("/health").await;
     let id = response
         .headers
         .get("x-request-id")

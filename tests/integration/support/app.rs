@@ -105,6 +105,12 @@ impl TestApp {
         self.state.db.get().await.expect("test connection")
     }
 
+    /// `GET uri`, without headers.
+    pub async fn get(&self, uri: &str) -> RawResponse {
+        self.send(Request::get(uri).body(Body::empty()).expect("request"))
+            .await
+    }
+
     /// Sends a raw request through the router.
     pub async fn send(&self, request: Request<Body>) -> RawResponse {
         send_through(self.router.clone(), request).await

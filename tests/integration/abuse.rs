@@ -47,6 +47,20 @@ fn assert_refused(response: &crate::support::app::GqlResponse, needle: &str) {
     );
 }
 
+/// `changePassword` from `current` to a valid new password, by `session`.
+async fn change_password(
+    app: &TestApp,
+    session: &crate::support::app::Session,
+    current: &str,
+) -> crate::support::app::GqlResponse {
+    app.gql(CHANGE_PASSWORD)
+        .var("current", current)
+        .var("new", "Better2027")
+        .by(session)
+        .send()
+        .await
+}
+
 async fn history_rows(app: &TestApp) -> i64 {
     user_login_history::table
         .count()
@@ -348,36 +362,18 @@ async fn wrong_current_passwords_count_toward_the_lockout_and_are_audited() {
     let session = app.login_as(Role::CreditOfficer).await;
     let email = session.user.email.clone();
     for attempt in 1..=4 {
-        let response = app
-            .gql(CHANGE_PASSWORD)
-            .var("current", format!("Guess{attempt}abc"))
-            .var("new", "Better2027")
-            .by(&session)
-            .send()
-            .await;
+        let response = change_password(&app, &session, &format!("Guess{attempt}abc")).await;
         assert_eq!(response.error_code(), "BAD_USER_INPUT", "attempt {attempt}");
         assert_eq!(response.error_field().as_deref(), Some("currentPassword"));
         app.clock.advance(TimeDelta::seconds(30));
     }
-    let fifth = app
-        .gql(CHANGE_PASSWORD)
-        .var("current", "Guess5abc")
-        .var("new", "Better2027")
-        .by(&session)
-        .send()
-        .await;
+    let fifth = change_password(&app, &session, "Guess5abc").await;
     assert_eq!(fifth.errors()[0]["extensions"]["reason"], "ACCOUNT_LOCKED");
 
     // The right password, by either door, is refused while the lock lasts.
     let login = app.login(&email, DEFAULT_PASSWORD).await;
     assert_eq!(login.errors()[0]["extensions"]["reason"], "ACCOUNT_LOCKED");
-    let change = app
-        .gql(CHANGE_PASSWORD)
-        .var("current", DEFAULT_PASSWORD)
-        .var("new", "Better2027")
-        .by(&session)
-        .send()
-        .await;
+    let change = change_password(&app, &session, DEFAULT_PASSWORD).await;
     assert_eq!(change.errors()[0]["extensions"]["reason"], "ACCOUNT_LOCKED");
 
     assert_eq!(
@@ -398,13 +394,7 @@ async fn wrong_current_passwords_count_toward_the_lockout_and_are_audited() {
     // After the lock, the right current password works and leaves no login behind.
     app.clock.advance(TimeDelta::minutes(16));
     let session = app.login_user(session.user.clone(), DEFAULT_PASSWORD).await;
-    let changed = app
-        .gql(CHANGE_PASSWORD)
-        .var("current", DEFAULT_PASSWORD)
-        .var("new", "Better2027")
-        .by(&session)
-        .send()
-        .await;
+    let changed = change_password(&app, &session, DEFAULT_PASSWORD).await;
     assert_eq!(changed.data()["changePassword"], true);
     assert_eq!(attempts_with(&app, &email, Some("PENDING")).await, 0);
     assert_eq!(

@@ -1,14 +1,18 @@
 //! `audit_logs`: the append-only trail of who changed what.
 
 use chrono::{DateTime, Utc};
+use diesel::dsl::count_star;
+use diesel::pg::Pg;
 use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
 use serde_json::Value;
 use uuid::Uuid;
 
-use super::DbConn;
-use super::schema::audit_logs;
+use super::page::{Page, Paged};
+use super::schema::{audit_logs, users};
+use super::{DbConn, scope};
 use crate::domain::audit::AuditAction;
+use crate::domain::permissions::Scope;
 use crate::domain::{AuditLogId, UserId};
 
 #[derive(Debug, Clone, Queryable, Selectable, Identifiable)]
@@ -50,6 +54,99 @@ pub async fn insert(conn: &mut DbConn, entry: &NewAuditLog<'_>) -> QueryResult<(
         .execute(conn)
         .await
         .map(drop)
+}
+
+/// What `auditLogs(filter: …)` narrows by.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
+pub struct AuditFilter {
+    pub entity_name: Option<String>,
+    pub entity_id: Option<Uuid>,
+    pub actor_user_id: Option<UserId>,
+    pub action: Option<AuditAction>,
+    pub from: Option<DateTime<Utc>>,
+    pub to: Option<DateTime<Utc>>,
+}
+
+/// The entries an actor may read (SPEC 2): all for `Scope::All`; for a supervisor's team, the
+/// entries whose actor is the supervisor or one of their officers; for a credit officer none
+/// (the services refuse before asking).
+fn visible(scope: Scope) -> scope::Condition<audit_logs::table> {
+    match scope {
+        Scope::All => scope::always(),
+        Scope::Team { supervisor_id } => Box::new(
+            audit_logs::actor_user_id
+                .eq(supervisor_id)
+                .or(audit_logs::actor_user_id.eq_any(
+                    users::table
+                        .select(users::id.nullable())
+                        .filter(users::supervisor_id.eq(supervisor_id)),
+                ))
+                .assume_not_null(),
+        ),
+        Scope::Officer { .. } => scope::never(),
+    }
+}
+
+fn filtered(filter: &AuditFilter, scope: Scope) -> audit_logs::BoxedQuery<'static, Pg> {
+    let mut query = audit_logs::table.filter(visible(scope)).into_boxed();
+    if let Some(name) = &filter.entity_name {
+        query = query.filter(audit_logs::entity_name.eq(name.clone()));
+    }
+    if let Some(id) = filter.entity_id {
+        query = query.filter(audit_logs::entity_id.eq(id));
+    }
+    if let Some(actor) = filter.actor_user_id {
+        query = query.filter(audit_logs::actor_user_id.eq(actor));
+    }
+    if let Some(action) = filter.action {
+        query = query.filter(audit_logs::action.eq(action));
+    }
+    if let Some(from) = filter.from {
+        query = query.filter(audit_logs::created_at.ge(from));
+    }
+    if let Some(to) = filter.to {
+        query = query.filter(audit_logs::created_at.le(to));
+    }
+    query
+}
+
+/// One page of the entries visible in `scope`, newest first (`oldest_first` reverses).
+pub async fn list(
+    conn: &mut DbConn,
+    filter: &AuditFilter,
+    scope: Scope,
+    oldest_first: bool,
+    want_total: bool,
+    page: Page,
+) -> QueryResult<Paged<AuditLog>> {
+    let query = filtered(filter, scope);
+    let query = if oldest_first {
+        query.order_by((audit_logs::created_at.asc(), audit_logs::id.asc()))
+    } else {
+        query.order_by((audit_logs::created_at.desc(), audit_logs::id.desc()))
+    };
+    let mut rows = query
+        .select(AuditLog::as_select())
+        .limit(page.probe_limit())
+        .offset(page.offset)
+        .load(conn)
+        .await?;
+    let has_next = page.trim(&mut rows);
+    let total = if want_total {
+        Some(
+            filtered(filter, scope)
+                .select(count_star())
+                .get_result(conn)
+                .await?,
+        )
+    } else {
+        None
+    };
+    Ok(Paged {
+        rows,
+        has_next,
+        total,
+    })
 }
 
 /// The entries about one entity, oldest first.

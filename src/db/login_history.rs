@@ -3,13 +3,110 @@
 //! afterwards (see `services::attempts`).
 
 use chrono::{DateTime, Utc};
+use diesel::dsl::count_star;
+use diesel::pg::Pg;
 use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
 
-use super::DbConn;
-use super::schema::user_login_history;
+use super::page::{Page, Paged};
+use super::schema::{user_login_history, users};
+use super::{DbConn, scope};
+use crate::domain::permissions::Scope;
 use crate::domain::sessions::LoginFailure;
 use crate::domain::{LoginAttemptId, UserId};
+
+/// A row of `user_login_history`.
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = user_login_history, check_for_backend(Pg))]
+pub struct LoginAttempt {
+    pub id: LoginAttemptId,
+    pub user_id: Option<UserId>,
+    pub email_tried: String,
+    pub login_at: DateTime<Utc>,
+    pub ip_address: Option<String>,
+    pub user_agent: Option<String>,
+    pub success: bool,
+    pub failure_reason: Option<LoginFailure>,
+}
+
+/// What `loginHistory(filter: …)` narrows by.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
+pub struct LoginFilter {
+    pub user_id: Option<UserId>,
+    pub email: Option<String>,
+    pub success: Option<bool>,
+    pub from: Option<DateTime<Utc>>,
+    pub to: Option<DateTime<Utc>>,
+}
+
+/// The attempts of the staff visible in `scope` (attempts on unknown emails: `Scope::All` only).
+fn filtered(filter: &LoginFilter, scope: Scope) -> user_login_history::BoxedQuery<'static, Pg> {
+    let mut query = user_login_history::table.into_boxed();
+    if let Some(visible) = scope::user_condition(scope) {
+        query = query.filter(
+            user_login_history::user_id
+                .eq_any(
+                    users::table
+                        .select(users::id.nullable())
+                        .filter(visible)
+                        .into_boxed(),
+                )
+                .assume_not_null(),
+        );
+    }
+    if let Some(user) = filter.user_id {
+        query = query.filter(user_login_history::user_id.eq(user));
+    }
+    if let Some(email) = &filter.email {
+        query = query.filter(user_login_history::email_tried.eq(email.trim().to_lowercase()));
+    }
+    if let Some(success) = filter.success {
+        query = query.filter(user_login_history::success.eq(success));
+    }
+    if let Some(from) = filter.from {
+        query = query.filter(user_login_history::login_at.ge(from));
+    }
+    if let Some(to) = filter.to {
+        query = query.filter(user_login_history::login_at.le(to));
+    }
+    query
+}
+
+/// One page of the attempts visible in `scope`, newest first.
+pub async fn list(
+    conn: &mut DbConn,
+    filter: &LoginFilter,
+    scope: Scope,
+    want_total: bool,
+    page: Page,
+) -> QueryResult<Paged<LoginAttempt>> {
+    let mut rows = filtered(filter, scope)
+        .order_by((
+            user_login_history::login_at.desc(),
+            user_login_history::id.desc(),
+        ))
+        .select(LoginAttempt::as_select())
+        .limit(page.probe_limit())
+        .offset(page.offset)
+        .load(conn)
+        .await?;
+    let has_next = page.trim(&mut rows);
+    let total = if want_total {
+        Some(
+            filtered(filter, scope)
+                .select(count_star())
+                .get_result(conn)
+                .await?,
+        )
+    } else {
+        None
+    };
+    Ok(Paged {
+        rows,
+        has_next,
+        total,
+    })
+}
 
 #[derive(Insertable)]
 #[diesel(table_name = user_login_history)]

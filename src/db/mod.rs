@@ -2,15 +2,26 @@
 //! table with its rows and queries. Functions take a connection, never the pool, so that a
 //! service decides what runs in one transaction.
 
+pub mod assignments;
 pub mod audit_logs;
 pub mod constraints;
+pub mod counters;
 pub mod databases;
+pub mod document_types;
+pub mod loan_types;
+pub mod loans;
 pub mod login_history;
 pub mod login_throttles;
 pub mod migrations;
+pub mod page;
 pub mod schema;
+pub mod scope;
 pub mod sessions;
+pub mod settings;
 mod types;
+pub mod union_members;
+pub mod unions;
+pub mod user_notes;
 pub mod users;
 
 use std::sync::Arc;
@@ -192,6 +203,42 @@ fn backoff(attempt: u32) -> Duration {
     Duration::from_millis(base_ms + jitter_ms)
 }
 
+/// The direction of a list's order.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
+pub enum Direction {
+    #[default]
+    Asc,
+    Desc,
+}
+
+/// How a list is read beyond its filter.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
+pub struct Listing {
+    /// Soft-deleted rows too (ADMIN only; the services check).
+    pub include_deleted: bool,
+    /// Whether to count the whole list (`totalCount` selected).
+    pub want_total: bool,
+}
+
+/// The `ILIKE` pattern that finds `search` anywhere in a text, with `%`, `_` and `\` taken
+/// literally; `None` for a blank search (no narrowing).
+pub fn like_pattern(search: &str) -> Option<String> {
+    let search = search.trim();
+    if search.is_empty() {
+        return None;
+    }
+    let mut pattern = String::with_capacity(search.len() + 2);
+    pattern.push('%');
+    for c in search.chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            pattern.push('\\');
+        }
+        pattern.push(c);
+    }
+    pattern.push('%');
+    Some(pattern)
+}
+
 /// A cheap round trip that proves the database answers.
 pub async fn ping(pool: &DbPool) -> Result<(), anyhow::Error> {
     let mut conn = pool.get().await?;
@@ -207,6 +254,13 @@ pub fn pool_error_is_unavailability(err: &PoolError) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn like_patterns_take_wildcards_literally() {
+        assert_eq!(like_pattern("  "), None);
+        assert_eq!(like_pattern(" Ada ").as_deref(), Some("%Ada%"));
+        assert_eq!(like_pattern("50%_a\\").as_deref(), Some("%50\\%\\_a\\\\%"));
+    }
 
     #[test]
     fn backoff_grows_and_stays_bounded() {

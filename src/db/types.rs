@@ -9,10 +9,13 @@ use diesel::serialize::{self, Output, ToSql};
 use diesel::sql_types;
 
 use crate::domain::audit::AuditAction;
+use crate::domain::members::{Gender, MaritalStatus};
+use crate::domain::products::{InterestMethod, TermUnit};
 use crate::domain::sessions::{LoginFailure, RevokeReason};
+use crate::domain::settings::AllocationOrder;
 use crate::domain::{
-    AuditLogId, LoanId, LoanStatus, LoanTypeId, LoginAttemptId, Role, SessionFamilyId, SessionId,
-    UnionId, UnionMemberId, UserId,
+    AuditLogId, DocumentTypeId, LoanId, LoanStatus, LoanTypeId, LoginAttemptId, Role,
+    SessionFamilyId, SessionId, UnionId, UnionMemberId, UserId, UserNoteId,
 };
 
 macro_rules! uuid_column {
@@ -73,9 +76,22 @@ uuid_column!(
     UnionId,
     UnionMemberId,
     LoanTypeId,
+    DocumentTypeId,
+    UserNoteId,
     LoanId,
     AuditLogId,
     LoginAttemptId,
 );
 
-text_column!(Role, LoanStatus, RevokeReason, LoginFailure, AuditAction);
+text_column!(
+    Role,
+    LoanStatus,
+    RevokeReason,
+    LoginFailure,
+    AuditAction,
+    Gender,
+    MaritalStatus,
+    TermUnit,
+    InterestMethod,
+    AllocationOrder,
+);

@@ -23,8 +23,80 @@ text_enum! {
         PasswordChangeFailed => "PASSWORD_CHANGE_FAILED",
         /// A staff account was created.
         UserCreated => "USER_CREATED",
+        /// A staff account's details, role or supervisor changed.
+        UserUpdated => "USER_UPDATED",
+        /// A staff account was reactivated.
+        UserActivated => "USER_ACTIVATED",
+        /// A staff account was deactivated (its sessions ended).
+        UserDeactivated => "USER_DEACTIVATED",
+        /// A staff member's password was reset by an administrator or supervisor.
+        UserPasswordReset => "USER_PASSWORD_RESET",
+        /// A staff account was deleted (its sessions ended).
+        UserDeleted => "USER_DELETED",
+        /// A deleted staff account was restored.
+        UserRestored => "USER_RESTORED",
+        /// A union was created.
+        UnionCreated => "UNION_CREATED",
+        /// A union's details changed.
+        UnionUpdated => "UNION_UPDATED",
+        /// A union got another credit officer.
+        UnionReassigned => "UNION_REASSIGNED",
+        /// A union was deleted.
+        UnionDeleted => "UNION_DELETED",
+        /// A deleted union was restored.
+        UnionRestored => "UNION_RESTORED",
+        /// A member was registered.
+        MemberCreated => "MEMBER_CREATED",
+        /// A member's details changed.
+        MemberUpdated => "MEMBER_UPDATED",
+        /// A member was marked verified or unverified.
+        MemberVerificationChanged => "MEMBER_VERIFICATION_CHANGED",
+        /// A member moved to another union.
+        MemberMoved => "MEMBER_MOVED",
+        /// A member was deleted.
+        MemberDeleted => "MEMBER_DELETED",
+        /// A deleted member was restored.
+        MemberRestored => "MEMBER_RESTORED",
+        /// A loan product was created.
+        LoanTypeCreated => "LOAN_TYPE_CREATED",
+        /// A loan product changed (including being switched on or off).
+        LoanTypeUpdated => "LOAN_TYPE_UPDATED",
+        /// A loan product was deleted.
+        LoanTypeDeleted => "LOAN_TYPE_DELETED",
+        /// A deleted loan product was restored.
+        LoanTypeRestored => "LOAN_TYPE_RESTORED",
+        /// A document type was created.
+        DocumentTypeCreated => "DOCUMENT_TYPE_CREATED",
+        /// A document type changed.
+        DocumentTypeUpdated => "DOCUMENT_TYPE_UPDATED",
+        /// A document type was deleted.
+        DocumentTypeDeleted => "DOCUMENT_TYPE_DELETED",
+        /// A deleted document type was restored.
+        DocumentTypeRestored => "DOCUMENT_TYPE_RESTORED",
+        /// The company settings changed.
+        SettingsUpdated => "SETTINGS_UPDATED",
+        /// A note about a member of staff was written.
+        UserNoteCreated => "USER_NOTE_CREATED",
+        /// A note changed.
+        UserNoteUpdated => "USER_NOTE_UPDATED",
+        /// A note was deleted.
+        UserNoteDeleted => "USER_NOTE_DELETED",
+        /// A deleted note was restored.
+        UserNoteRestored => "USER_NOTE_RESTORED",
     }
 }
 
 /// The `entity_name` of audit rows about staff accounts.
 pub const ENTITY_USER: &str = "User";
+/// … about unions.
+pub const ENTITY_UNION: &str = "Union";
+/// … about union members.
+pub const ENTITY_UNION_MEMBER: &str = "UnionMember";
+/// … about loan products.
+pub const ENTITY_LOAN_TYPE: &str = "LoanType";
+/// … about document types.
+pub const ENTITY_DOCUMENT_TYPE: &str = "DocumentType";
+/// … about the company settings.
+pub const ENTITY_COMPANY_SETTINGS: &str = "CompanySettings";
+/// … about notes on staff.
+pub const ENTITY_USER_NOTE: &str = "UserNote";

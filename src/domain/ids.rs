@@ -65,6 +65,10 @@ typed_id! {
     UnionMemberId,
     /// A loan product.
     LoanTypeId,
+    /// A kind of document (national ID, utility bill, …).
+    DocumentTypeId,
+    /// A note about a member of staff.
+    UserNoteId,
     /// A loan.
     LoanId,
     /// An audit log entry.

@@ -9,10 +9,15 @@ pub mod email;
 pub mod ids;
 pub mod loan_status;
 pub mod lockout;
+pub mod members;
+pub mod money;
 pub mod password_policy;
 pub mod permissions;
+pub mod products;
 pub mod role;
 pub mod sessions;
+pub mod settings;
+pub mod unions;
 
 pub use ids::*;
 pub use loan_status::LoanStatus;

@@ -144,6 +144,58 @@ pub fn can_read_audit_log(actor: &Actor) -> Decision {
     )
 }
 
+/// Editing a member of staff. ADMIN anyone; SUPERVISOR self and own officers; CREDIT_OFFICER
+/// self. Only an ADMIN changes roles, supervisors or emails of others.
+pub fn can_edit_user(
+    actor: &Actor,
+    user_id: UserId,
+    user_supervisor_id: Option<UserId>,
+    changes_role_or_supervisor: bool,
+) -> Decision {
+    if !can_see_user(actor, user_id, user_supervisor_id) {
+        return Err(Denied::NotVisible);
+    }
+    if changes_role_or_supervisor {
+        allow_if(
+            actor.is_admin(),
+            "Only an administrator can change a role or a supervisor.",
+        )
+    } else {
+        Ok(())
+    }
+}
+
+/// Activating, deactivating or resetting the password of a member of staff: ADMIN anyone,
+/// SUPERVISOR own officers; nobody does it to themself here (`changePassword` is for that).
+pub fn can_manage_account(
+    actor: &Actor,
+    user_id: UserId,
+    user_supervisor_id: Option<UserId>,
+) -> Decision {
+    if !can_see_user(actor, user_id, user_supervisor_id) {
+        return Err(Denied::NotVisible);
+    }
+    if user_id == actor.user_id {
+        return Err(Denied::Forbidden("You cannot do this to your own account."));
+    }
+    allow_if(
+        actor.is_admin() || user_supervisor_id == Some(actor.user_id),
+        "Only an administrator or the officer's supervisor can do this.",
+    )
+}
+
+/// Deleting or restoring staff accounts: ADMIN only, never themself.
+pub fn can_delete_user(actor: &Actor, user_id: UserId) -> Decision {
+    allow_if(
+        actor.is_admin(),
+        "Only an administrator can delete or restore staff accounts.",
+    )?;
+    allow_if(
+        user_id != actor.user_id,
+        "You cannot delete your own account.",
+    )
+}
+
 // ----- organisation-wide configuration ---------------------------------------------------
 
 /// Loan products, document types, settings, backups and restore: ADMIN writes; others read.
@@ -163,6 +215,44 @@ pub fn can_access_deleted(actor: &Actor) -> Decision {
 }
 
 // ----- unions and members ----------------------------------------------------------------
+
+/// Creating a union for the officer `officer` (whose supervisor is given): ADMIN for any
+/// officer; SUPERVISOR for own officers; CREDIT_OFFICER never.
+pub fn can_create_union(actor: &Actor, officer: &Owner) -> Decision {
+    match actor.role {
+        Role::Admin => Ok(()),
+        Role::Supervisor => allow_if(
+            officer.officer_supervisor_id == Some(actor.user_id),
+            "Supervisors can create unions for their own credit officers only.",
+        ),
+        Role::CreditOfficer => Err(Denied::Forbidden(
+            "Credit officers cannot create unions; ask your supervisor.",
+        )),
+    }
+}
+
+/// Editing a union's name, location and address: anyone who can see it.
+pub fn can_edit_union(actor: &Actor, owner: &Owner) -> Decision {
+    visible(actor, owner)
+}
+
+/// Deleting a union or a member: ADMIN, or the SUPERVISOR of the officer.
+pub fn can_delete_in_union(actor: &Actor, owner: &Owner) -> Decision {
+    visible(actor, owner)?;
+    allow_if(
+        actor.role != Role::CreditOfficer,
+        "Credit officers cannot delete unions or members; ask your supervisor.",
+    )
+}
+
+/// Marking a member verified or not: ADMIN, or the SUPERVISOR of the officer.
+pub fn can_verify_member(actor: &Actor, owner: &Owner) -> Decision {
+    visible(actor, owner)?;
+    allow_if(
+        actor.role != Role::CreditOfficer,
+        "Only a supervisor or an administrator can verify members.",
+    )
+}
 
 /// Creating or editing a member of a union: ADMIN, SUPERVISOR in scope, CREDIT_OFFICER in own
 /// unions.

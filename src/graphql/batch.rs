@@ -143,6 +143,21 @@ impl Inspected {
         })
     }
 
+    /// The names of the root fields of the request's mutations.
+    pub fn mutation_fields(&self) -> impl Iterator<Item = &str> {
+        self.entries.iter().flat_map(|entry| match entry {
+            Entry::Ready { analysis, .. } if analysis.operation.kind == OperationType::Mutation => {
+                analysis
+                    .operation
+                    .root_fields
+                    .iter()
+                    .map(|field| field.name.as_str())
+                    .collect()
+            }
+            _ => Vec::new(),
+        })
+    }
+
     /// The request's sensitive call, for its rate limit.
     pub fn sensitive(&self) -> Option<&SensitiveCall> {
         self.sensitive.as_ref()

@@ -1,20 +1,36 @@
 //! The request context: everything a resolver learns about its request, in one value built by
 //! [`RequestContext::new`] for each HTTP request (a batch shares one), and read back with one
-//! call, [`ContextExt::request`]. Later the per-request dataloaders live here too.
+//! call, [`ContextExt::request`], together with the request's dataloaders
+//! ([`ContextExt::loaders`]), which every operation of a batch shares.
+
+use std::sync::{Arc, OnceLock};
 
 use async_graphql::Context;
 use chrono::{DateTime, Utc};
 
+use super::loaders::Loaders;
 use crate::domain::permissions::Actor;
-use crate::services::{RequestMeta, ServiceError};
+use crate::services::{Caller, RequestMeta, ServiceError};
 use crate::state::AppState;
 
 /// Who is asking, from where, and when.
-#[derive(Debug, Clone, Default)]
+#[derive(Clone, Default)]
 pub struct RequestContext {
     actor: Option<Actor>,
     meta: RequestMeta,
     started_at: Option<DateTime<Utc>>,
+    /// Built on first use; clones (one per operation of a batch) share them.
+    loaders: Arc<OnceLock<Loaders>>,
+}
+
+impl std::fmt::Debug for RequestContext {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RequestContext")
+            .field("actor", &self.actor)
+            .field("meta", &self.meta)
+            .field("started_at", &self.started_at)
+            .finish_non_exhaustive()
+    }
 }
 
 impl RequestContext {
@@ -25,7 +41,16 @@ impl RequestContext {
             actor,
             meta,
             started_at: Some(started_at),
+            loaders: Arc::default(),
         }
+    }
+
+    /// The caller of a use case: the confirmed actor and where the request came from.
+    pub fn caller(&self) -> Result<Caller, ServiceError> {
+        Ok(Caller {
+            actor: *self.actor()?,
+            meta: self.meta.clone(),
+        })
     }
 
     /// The confirmed caller, or `UNAUTHENTICATED`.
@@ -61,6 +86,8 @@ pub trait ContextExt {
     fn state(&self) -> &AppState;
     /// The request's context; an anonymous, empty one when the schema runs without any.
     fn request(&self) -> &RequestContext;
+    /// The request's dataloaders, for the logged-in actor.
+    fn loaders(&self) -> Result<&Loaders, ServiceError>;
 }
 
 impl ContextExt for Context<'_> {
@@ -70,15 +97,19 @@ impl ContextExt for Context<'_> {
     }
 
     fn request(&self) -> &RequestContext {
-        static ANONYMOUS: RequestContext = RequestContext {
-            actor: None,
-            meta: RequestMeta {
-                request_id: None,
-                ip_address: None,
-                user_agent: None,
-            },
-            started_at: None,
-        };
-        self.data_opt::<RequestContext>().unwrap_or(&ANONYMOUS)
+        static ANONYMOUS: OnceLock<RequestContext> = OnceLock::new();
+        self.data_opt::<RequestContext>()
+            .unwrap_or_else(|| ANONYMOUS.get_or_init(RequestContext::default))
+    }
+
+    fn loaders(&self) -> Result<&Loaders, ServiceError> {
+        let request = self.request();
+        if let Some(loaders) = request.loaders.get() {
+            return Ok(loaders);
+        }
+        let caller = request.caller()?;
+        Ok(request
+            .loaders
+            .get_or_init(|| Loaders::new(self.state(), caller)))
     }
 }

@@ -171,7 +171,13 @@ fn finish_error(error: &mut ServerError, request_id: Option<&str>) {
         .extensions
         .as_ref()
         .is_some_and(|extensions| extensions.get("code").is_some());
-    let presented = match error.source::<ServiceError>() {
+    let service_error = error.source::<ServiceError>().or_else(|| {
+        // Loaders share one error among the fields waiting for them.
+        error
+            .source::<Arc<ServiceError>>()
+            .map(|shared| shared.as_ref())
+    });
+    let presented = match service_error {
         Some(service_error) => {
             if let ServiceError::Internal(internal) = service_error {
                 tracing::error!(request_id, path = ?error.path, error = ?internal, "internal error");

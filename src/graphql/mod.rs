@@ -10,9 +10,21 @@ pub mod error;
 pub mod guards;
 pub mod sensitive;
 
+pub mod loaders;
+pub mod pagination;
+pub mod preload;
+
+mod assignments;
+mod audit;
 mod auth;
+mod catalog;
+mod members;
+mod notes;
 mod scalars;
+mod settings;
 mod types;
+mod unions;
+mod users;
 
 use std::sync::Arc;
 
@@ -26,10 +38,28 @@ pub use context::{ContextExt, RequestContext};
 pub use sensitive::SensitiveFields;
 
 #[derive(MergedObject, Default)]
-pub struct QueryRoot(auth::AuthQuery);
+pub struct QueryRoot(
+    auth::AuthQuery,
+    users::UserQuery,
+    unions::UnionQuery,
+    members::UnionMemberQuery,
+    assignments::AssignmentQuery,
+    catalog::CatalogQuery,
+    audit::RecordsQuery,
+    notes::NoteQuery,
+    settings::SettingsQuery,
+);
 
 #[derive(MergedObject, Default)]
-pub struct MutationRoot(auth::AuthMutation);
+pub struct MutationRoot(
+    auth::AuthMutation,
+    users::UserMutation,
+    unions::UnionMutation,
+    members::UnionMemberMutation,
+    catalog::CatalogMutation,
+    notes::NoteMutation,
+    settings::SettingsMutation,
+);
 
 pub type AppSchema = Schema<QueryRoot, MutationRoot, EmptySubscription>;
 

@@ -1,9 +1,19 @@
-//! GraphQL object types over the database rows.
+//! What the entity modules share: the object types by name (for connections), the enums that
+//! mirror the domain's, sorting, and the small conversions every resolver uses.
 
-use async_graphql::{ComplexObject, Enum, ID, SimpleObject};
-use chrono::{DateTime, Utc};
+use async_graphql::{Enum, ID, MaybeUndefined};
 
-use crate::db;
+use super::loaders::LoadError;
+use crate::db::Direction;
+use crate::db::page::Paged;
+
+pub use super::assignments::AssignmentChange;
+pub use super::audit::{AuditLog, LoginAttempt};
+pub use super::catalog::{DocumentType, LoanType};
+pub use super::members::UnionMember;
+pub use super::notes::UserNote;
+pub use super::unions::Union;
+pub use super::users::User;
 
 /// What a member of staff may do.
 #[derive(Enum, Clone, Copy, PartialEq, Eq, Debug)]
@@ -17,56 +27,54 @@ pub enum Role {
     CreditOfficer,
 }
 
-/// A member of staff.
-#[derive(SimpleObject)]
-#[graphql(complex)]
-pub struct User {
-    pub id: ID,
-    pub email: String,
-    pub role: Role,
-    pub is_active: bool,
-    pub first_name: String,
-    pub last_name: String,
-    pub phone: Option<String>,
-    pub address: Option<String>,
-    pub profile_image: Option<String>,
-    /// The supervisor of a credit officer.
-    pub supervisor_id: Option<ID>,
-    pub last_login_at: Option<DateTime<Utc>>,
-    pub last_activity_at: Option<DateTime<Utc>>,
-    pub login_count: i32,
-    pub created_at: DateTime<Utc>,
-    pub updated_at: DateTime<Utc>,
-    pub deleted_at: Option<DateTime<Utc>>,
+/// The direction of a list's order.
+#[derive(Enum, Clone, Copy, PartialEq, Eq, Debug, Default)]
+pub enum SortDirection {
+    /// Smallest first (A to Z, oldest first).
+    #[default]
+    Asc,
+    /// Largest first (Z to A, newest first).
+    Desc,
 }
 
-#[ComplexObject]
-impl User {
-    /// First and last name.
-    async fn full_name(&self) -> String {
-        format!("{} {}", self.first_name, self.last_name)
-    }
-}
-
-impl From<db::users::User> for User {
-    fn from(user: db::users::User) -> Self {
-        Self {
-            id: ID(user.id.to_string()),
-            email: user.email,
-            role: user.role.into(),
-            is_active: user.is_active,
-            first_name: user.first_name,
-            last_name: user.last_name,
-            phone: user.phone,
-            address: user.address,
-            profile_image: user.profile_image,
-            supervisor_id: user.supervisor_id.map(|id| ID(id.to_string())),
-            last_login_at: user.last_login_at,
-            last_activity_at: user.last_activity_at,
-            login_count: user.login_count,
-            created_at: user.created_at,
-            updated_at: user.updated_at,
-            deleted_at: user.deleted_at,
+impl From<SortDirection> for Direction {
+    fn from(direction: SortDirection) -> Self {
+        match direction {
+            SortDirection::Asc => Direction::Asc,
+            SortDirection::Desc => Direction::Desc,
         }
     }
+}
+
+/// The GraphQL id of a typed id.
+pub fn id(id: impl ToString) -> ID {
+    ID(id.to_string())
+}
+
+/// An optional input field as a change: absent leaves it, `null` clears it, a value sets it.
+pub fn patch<T>(value: MaybeUndefined<T>) -> Option<Option<T>> {
+    match value {
+        MaybeUndefined::Undefined => None,
+        MaybeUndefined::Null => Some(None),
+        MaybeUndefined::Value(value) => Some(Some(value)),
+    }
+}
+
+/// A loader's answer as a resolver's result (the error keeps its service error for coding).
+pub fn loaded<T>(result: Result<T, LoadError>) -> async_graphql::Result<T> {
+    result.map_err(async_graphql::Error::from)
+}
+
+/// A by-id loader's answer for one key: the row, or `None` when missing or out of scope.
+pub fn found<T>(result: Result<Option<Option<T>>, LoadError>) -> async_graphql::Result<Option<T>> {
+    loaded(result).map(Option::flatten)
+}
+
+/// A list loader's answer: the page (the loader answers every key).
+pub fn listed<T>(result: Result<Option<Paged<T>>, LoadError>) -> async_graphql::Result<Paged<T>> {
+    Ok(loaded(result)?.unwrap_or(Paged {
+        rows: Vec::new(),
+        has_next: false,
+        total: Some(0),
+    }))
 }

@@ -2,7 +2,8 @@
 //! GraphQL-over-HTTP specification: JSON bodies only (`application/json`, else 415), the
 //! response type chosen from `Accept`, and with `application/graphql-response+json` a request
 //! refused before execution answered 400. Everything else is HTTP only: the body limit, the
-//! bearer token (a presented token that is not valid answers 401), the sensitive rate limit;
+//! bearer token (a presented token that is not valid answers 401), maintenance mode (503), the
+//! sensitive rate limit;
 //! what a request may ask is decided by `graphql::inspect`, and `graphql` runs it.
 
 use axum::body::{Body, Bytes};
@@ -15,10 +16,12 @@ use super::HttpState;
 use super::client::{self, bearer_token, request_meta};
 use super::edge::too_many_requests;
 use crate::domain::permissions::Actor;
+use crate::domain::settings::OPEN_DURING_MAINTENANCE;
 use crate::graphql::error::{ClientError, ErrorCode, present};
 use crate::graphql::sensitive::Account;
 use crate::graphql::{Executed, Inspected, RequestContext};
 use crate::services::auth::{self, AuthenticationError};
+use crate::services::settings;
 
 /// The media type of GraphQL-over-HTTP responses.
 const GRAPHQL_RESPONSE_JSON: &str = "application/graphql-response+json";
@@ -105,6 +108,9 @@ async fn execute(
     } else {
         None
     };
+    if let Some(response) = refuse_in_maintenance(state, &inspected, actor.as_ref(), format).await {
+        return response;
+    }
     if let Some(response) = limit_sensitive(state, parts, &inspected, actor.as_ref()) {
         return response;
     }
@@ -112,6 +118,42 @@ async fn execute(
     let context = RequestContext::new(actor, meta, app.clock.now());
     let executed = inspected.execute(&state.schemas, context).await;
     format.render(&executed)
+}
+
+/// In maintenance mode, a request holding a mutation by anybody but an administrator is refused
+/// with 503 — except `login`, `refreshSession` and `logout`, which stay open to everybody.
+async fn refuse_in_maintenance(
+    state: &HttpState,
+    inspected: &Inspected,
+    actor: Option<&Actor>,
+    format: ResponseFormat,
+) -> Option<Response> {
+    if actor.is_some_and(Actor::is_admin) {
+        return None;
+    }
+    let mut fields = inspected.mutation_fields().peekable();
+    fields.peek()?;
+    if fields.all(|field| OPEN_DURING_MAINTENANCE.contains(&field)) {
+        return None;
+    }
+    let (on, message) = match settings::maintenance(&state.app).await {
+        Ok(maintenance) => maintenance,
+        Err(error) => {
+            tracing::warn!(error = %error, "could not read maintenance mode");
+            return Some(format.refusal(StatusCode::SERVICE_UNAVAILABLE, present(&error)));
+        }
+    };
+    if !on {
+        return None;
+    }
+    let message = message.unwrap_or_else(|| {
+        "The loan book is under maintenance: changes are paused; reading still works. Try again          later."
+            .into()
+    });
+    Some(format.refusal(
+        StatusCode::SERVICE_UNAVAILABLE,
+        ClientError::new(ErrorCode::MaintenanceMode, message),
+    ))
 }
 
 /// The caller of the bearer token, `None` without one; a token that is not valid is refused.

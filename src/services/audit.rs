@@ -50,6 +50,33 @@ impl<'a> AuditEvent<'a> {
     }
 }
 
+/// The JSON of a row for `before`/`after` (rows serialise as the camelCase of their columns).
+pub fn snapshot<T: serde::Serialize>(row: &T) -> Value {
+    serde_json::to_value(row).unwrap_or(Value::Null)
+}
+
+/// Appends a change by the caller: `action` on `entity` with the row as it was (`before`) and
+/// as it became (`after`).
+#[expect(
+    clippy::too_many_arguments,
+    reason = "one audit row has this many parts"
+)]
+pub async fn change<B: serde::Serialize, A: serde::Serialize>(
+    conn: &mut DbConn,
+    caller: &super::Caller,
+    action: AuditAction,
+    entity_name: &str,
+    entity_id: Uuid,
+    before: Option<&B>,
+    after: Option<&A>,
+    now: DateTime<Utc>,
+) -> QueryResult<()> {
+    let mut event = AuditEvent::new(action, entity_name, Some(entity_id));
+    event.before = before.map(snapshot);
+    event.after = after.map(snapshot);
+    record(conn, &caller.meta, Some(caller.actor.user_id), &event, now).await
+}
+
 /// Appends `event` by `actor` to the audit log.
 pub async fn record(
     conn: &mut DbConn,

@@ -3,7 +3,6 @@
 
 use rand::distr::{Alphanumeric, SampleString};
 use scoped_futures::ScopedFutureExt;
-use serde_json::json;
 
 use super::RequestMeta;
 use super::audit::{self, AuditEvent};
@@ -11,6 +10,7 @@ use super::error::{ServiceError, ServiceResult};
 use crate::config::{AppEnv, Secret};
 use crate::db::{self, users::User};
 use crate::domain::audit::{AuditAction, ENTITY_USER};
+use crate::domain::permissions::Scope;
 use crate::domain::{Role, UserId, email, password_policy};
 use crate::state::AppState;
 
@@ -25,6 +25,8 @@ pub struct NewStaff {
     pub role: Role,
     pub first_name: String,
     pub last_name: String,
+    pub phone: Option<String>,
+    pub address: Option<String>,
     pub supervisor_id: Option<UserId>,
 }
 
@@ -36,6 +38,8 @@ impl NewStaff {
             role: Role::Admin,
             first_name: "System".into(),
             last_name: "Administrator".into(),
+            phone: None,
+            address: None,
             supervisor_id: None,
         }
     }
@@ -123,6 +127,15 @@ async fn create(
             if only_if_empty.0 && db::users::any_exist(conn).await? {
                 return Ok(None);
             }
+            if let Some(supervisor) = new.supervisor_id {
+                check_supervisor(conn, new.role, None, supervisor).await?;
+            }
+            if db::users::email_taken(conn, email, None).await? {
+                return Err(ServiceError::Conflict {
+                    field: Some("email".into()),
+                    message: "A staff member with this email already exists.".into(),
+                });
+            }
             let user = db::users::insert(
                 conn,
                 &db::users::NewUser {
@@ -133,26 +146,80 @@ async fn create(
                     supervisor_id: new.supervisor_id,
                     first_name,
                     last_name,
-                    phone: None,
+                    phone: new.phone.as_deref(),
+                    address: new.address.as_deref(),
                     created_at: now,
                     updated_at: now,
                 },
             )
             .await?;
             let event = AuditEvent::new(AuditAction::UserCreated, ENTITY_USER, Some(user.id.0))
-                .after(json!({
-                    "email": user.email,
-                    "role": user.role.as_str(),
-                    "firstName": user.first_name,
-                    "lastName": user.last_name,
-                    "supervisorId": user.supervisor_id,
-                }));
+                .after(audit::snapshot(&user));
             audit::record(conn, meta, actor, &event, now).await?;
             Ok(Some(user))
         }
         .scope_boxed()
     })
     .await
+}
+
+/// The supervisor given to a staff member of `role` (`user`, when it exists already): only a
+/// credit officer has one, and it is a live, active SUPERVISOR or ADMIN other than themself.
+pub async fn check_supervisor(
+    conn: &mut db::DbConn,
+    role: Role,
+    user: Option<UserId>,
+    supervisor_id: UserId,
+) -> ServiceResult<()> {
+    if role != Role::CreditOfficer {
+        return Err(ServiceError::bad_input(
+            "supervisorId",
+            "Only credit officers have a supervisor.",
+        ));
+    }
+    if user == Some(supervisor_id) {
+        return Err(ServiceError::bad_input(
+            "supervisorId",
+            "A staff member cannot be their own supervisor.",
+        ));
+    }
+    let supervisor = db::users::find(conn, supervisor_id, Scope::All, false)
+        .await?
+        .filter(|supervisor| supervisor.is_active)
+        .ok_or_else(|| {
+            ServiceError::bad_input("supervisorId", "No active supervisor with this id.")
+        })?;
+    if !matches!(supervisor.role, Role::Supervisor | Role::Admin) {
+        return Err(ServiceError::bad_input(
+            "supervisorId",
+            "A supervisor must be a SUPERVISOR or an ADMIN.",
+        ));
+    }
+    Ok(())
+}
+
+/// A staff account can be deleted only once nobody depends on it: no live credit officers under
+/// it and no live unions managed by it. The error names what blocks it.
+pub fn check_deletable(officers: i64, unions: i64) -> Result<(), String> {
+    use crate::domain::unions::plural;
+    let mut blockers = Vec::new();
+    if officers > 0 {
+        blockers.push(format!(
+            "supervises {}",
+            plural(officers, "credit officer", "credit officers")
+        ));
+    }
+    if unions > 0 {
+        blockers.push(format!("manages {}", plural(unions, "union", "unions")));
+    }
+    if blockers.is_empty() {
+        Ok(())
+    } else {
+        Err(format!(
+            "This account still {}; reassign them first.",
+            blockers.join(" and ")
+        ))
+    }
 }
 
 fn required<'a>(field: &str, value: &'a str) -> ServiceResult<&'a str> {

@@ -12,4 +12,5 @@ mod graphiql;
 mod health;
 mod http;
 mod migrations;
+mod portfolio;
 mod schema;

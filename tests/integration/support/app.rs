@@ -116,6 +116,19 @@ impl TestApp {
         send_through(self.router.clone(), request).await
     }
 
+    /// `POST uri` with a JSON body (a batch, say), with the bearer `token` if given.
+    pub async fn post_json(&self, uri: &str, body: &Value, token: Option<&str>) -> RawResponse {
+        let mut request = Request::builder()
+            .method(Method::POST)
+            .uri(uri)
+            .header(header::CONTENT_TYPE, "application/json");
+        if let Some(token) = token {
+            request = request.header(header::AUTHORIZATION, format!("Bearer {token}"));
+        }
+        self.send(request.body(Body::from(body.to_string())).expect("request"))
+            .await
+    }
+
     /// Starts a GraphQL request.
     pub fn gql(&self, query: &str) -> GqlRequest<'_> {
         GqlRequest {

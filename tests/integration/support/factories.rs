@@ -2,8 +2,10 @@
 
 use millennium::auth::passwords::Passwords;
 use millennium::config::Secret;
+use millennium::db::union_members::{MemberDetails, NewUnionMember, UnionMember};
+use millennium::db::unions::{NewUnion, Union};
 use millennium::db::{self, users::User};
-use millennium::domain::{Role, UserId};
+use millennium::domain::{Role, UnionId, UserId};
 use tokio::sync::OnceCell;
 
 use super::app::TestApp;
@@ -66,6 +68,12 @@ impl UserFactory {
         self
     }
 
+    pub fn names(mut self, first: &str, last: &str) -> Self {
+        self.first_name = first.to_owned();
+        self.last_name = last.to_owned();
+        self
+    }
+
     pub fn supervisor(mut self, supervisor: UserId) -> Self {
         self.supervisor_id = Some(supervisor);
         self
@@ -103,11 +111,103 @@ impl UserFactory {
                 first_name: &self.first_name,
                 last_name: &self.last_name,
                 phone: None,
+                address: None,
                 created_at: now,
                 updated_at: now,
             },
         )
         .await
         .expect("insert user")
+    }
+}
+
+/// A union of a credit officer.
+pub struct UnionFactory {
+    name: String,
+    officer: UserId,
+}
+
+impl UnionFactory {
+    pub fn new(officer: &User) -> Self {
+        Self {
+            name: format!("Union {}", &uuid::Uuid::new_v4().simple().to_string()[..6]),
+            officer: officer.id,
+        }
+    }
+
+    pub fn name(mut self, name: &str) -> Self {
+        self.name = name.to_owned();
+        self
+    }
+
+    pub async fn insert(self, app: &TestApp) -> Union {
+        let now = app.state.clock.now();
+        let mut conn = app.conn().await;
+        db::unions::insert(
+            &mut conn,
+            &NewUnion {
+                name: &self.name,
+                location: Some("Oja Oba market"),
+                address: None,
+                credit_officer_id: self.officer,
+                created_at: now,
+                updated_at: now,
+            },
+        )
+        .await
+        .expect("insert union")
+    }
+}
+
+/// A member of a union, with a code taken from the real counter.
+pub struct MemberFactory {
+    union_id: UnionId,
+    first_name: String,
+    last_name: String,
+    email: Option<String>,
+}
+
+impl MemberFactory {
+    pub fn new(union: &Union) -> Self {
+        Self {
+            union_id: union.id,
+            first_name: "Chiamaka".into(),
+            last_name: "Nwosu".into(),
+            email: None,
+        }
+    }
+
+    pub fn names(mut self, first: &str, last: &str) -> Self {
+        self.first_name = first.to_owned();
+        self.last_name = last.to_owned();
+        self
+    }
+
+    pub async fn insert(self, app: &TestApp) -> UnionMember {
+        let now = app.state.clock.now();
+        let mut conn = app.conn().await;
+        let number = db::counters::next(&mut conn, db::counters::MEMBER_CODE, now)
+            .await
+            .expect("next member code");
+        let code = millennium::domain::members::code(number).expect("a code");
+        db::union_members::insert(
+            &mut conn,
+            &NewUnionMember {
+                code: &code,
+                details: MemberDetails {
+                    first_name: self.first_name,
+                    last_name: self.last_name,
+                    email: self.email,
+                    phone: Some("+2348031234567".into()),
+                    ..MemberDetails::default()
+                },
+                is_verified: true,
+                union_id: self.union_id,
+                created_at: now,
+                updated_at: now,
+            },
+        )
+        .await
+        .expect("insert member")
     }
 }

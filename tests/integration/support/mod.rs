@@ -5,7 +5,9 @@ pub mod app;
 pub mod db;
 pub mod factories;
 pub mod http_client;
+pub mod org;
 pub mod records;
 
 pub use app::TestApp;
-pub use factories::UserFactory;
+pub use factories::{MemberFactory, UnionFactory, UserFactory};
+pub use org::Org;

@@ -1,0 +1,380 @@
+//! Loading the relations of a whole page ahead, level by level.
+//!
+//! A dataloader batches the keys its callers ask for within a short delay. async-graphql
+//! resolves the items of a list a few at a time (each item's fields hand the thread back), so on
+//! a busy server the keys of a long list trickle in over several delays and one relation can
+//! cost several statements. A list resolver therefore walks the query's selection before its
+//! items resolve: for every relation selected below it, it asks the loader for the keys of all
+//! rows at once (one batch), and goes on with the rows that came back. The items then find
+//! everything in the loaders' caches. The statements a query costs so depend on its shape,
+//! never on the number of rows.
+
+use std::collections::{BTreeSet, HashMap};
+
+use async_graphql::{Context, Name, Result, SelectionField, Value};
+use futures_util::future::{BoxFuture, FutureExt, try_join_all};
+
+use super::context::ContextExt;
+use super::pagination::PageArgs;
+use super::types::loaded;
+use crate::db;
+use crate::db::assignments::AssignmentChange;
+use crate::db::page::{Page, Paged};
+use crate::domain::{UnionId, UnionMemberId, UserId};
+
+/// The selections of some fields of one type.
+pub type Fields<'a> = Vec<SelectionField<'a>>;
+
+/// What a preload of one relation returns: a future to join with the relation's siblings.
+type Step<'a> = BoxFuture<'a, Result<()>>;
+
+/// The subfields named `name` (under any alias, through fragments) of `fields`.
+pub fn children<'a>(fields: &[SelectionField<'a>], name: &str) -> Fields<'a> {
+    fields
+        .iter()
+        .flat_map(|field| field.selection_set().filter(|child| child.name() == name))
+        .collect()
+}
+
+/// The selections of the nodes of connection fields: `nodes`, and `node` under `edges`.
+pub fn nodes_of<'a>(connections: &[SelectionField<'a>]) -> Fields<'a> {
+    let mut nodes = children(connections, "nodes");
+    nodes.extend(children(&children(connections, "edges"), "node"));
+    nodes
+}
+
+/// The page a connection field asks for; `None` when its arguments are invalid (the field's
+/// own resolver reports that).
+fn page_of(ctx: &Context<'_>, field: &SelectionField<'_>) -> Option<Page> {
+    let arguments: HashMap<Name, Value> = field.arguments().ok()?.into_iter().collect();
+    let first = match arguments.get("first") {
+        None | Some(Value::Null) => None,
+        Some(Value::Number(number)) => Some(i32::try_from(number.as_i64()?).ok()?),
+        Some(_) => return None,
+    };
+    let after = match arguments.get("after") {
+        None | Some(Value::Null) => None,
+        Some(Value::String(cursor)) => Some(cursor.as_str()),
+        Some(_) => return None,
+    };
+    PageArgs::new(ctx, first, after).ok().map(|args| args.page)
+}
+
+/// The pages asked for by the connection fields `fields`, each with its fields.
+fn pages<'a>(ctx: &Context<'_>, fields: Fields<'a>) -> Vec<(Page, Fields<'a>)> {
+    let mut pages: Vec<(Page, Fields<'a>)> = Vec::new();
+    for field in fields {
+        let Some(page) = page_of(ctx, &field) else {
+            continue;
+        };
+        match pages.iter_mut().find(|(known, _)| *known == page) {
+            Some((_, same)) => same.push(field),
+            None => pages.push((page, vec![field])),
+        }
+    }
+    pages
+}
+
+fn distinct<K: Ord + Copy>(keys: impl IntoIterator<Item = K>) -> Vec<K> {
+    keys.into_iter()
+        .collect::<BTreeSet<_>>()
+        .into_iter()
+        .collect()
+}
+
+async fn join(steps: Vec<Step<'_>>) -> Result<()> {
+    try_join_all(steps).await.map(drop)
+}
+
+/// Loads the users `ids` and what `fields` select of them.
+fn users_by_id<'a>(ctx: &'a Context<'_>, ids: Vec<UserId>, fields: Fields<'a>) -> Step<'a> {
+    async move {
+        if fields.is_empty() || ids.is_empty() {
+            return Ok(());
+        }
+        let found = loaded(ctx.loaders()?.user.load_many(distinct(ids)).await)?;
+        users(ctx, found.into_values().flatten().collect(), fields).await
+    }
+    .boxed()
+}
+
+/// Loads the unions `ids` and what `fields` select of them.
+fn unions_by_id<'a>(ctx: &'a Context<'_>, ids: Vec<UnionId>, fields: Fields<'a>) -> Step<'a> {
+    async move {
+        if fields.is_empty() || ids.is_empty() {
+            return Ok(());
+        }
+        let found = loaded(ctx.loaders()?.union.load_many(distinct(ids)).await)?;
+        unions(ctx, found.into_values().flatten().collect(), fields).await
+    }
+    .boxed()
+}
+
+/// Loads the members `ids` and what `fields` select of them.
+fn members_by_id<'a>(
+    ctx: &'a Context<'_>,
+    ids: Vec<UnionMemberId>,
+    fields: Fields<'a>,
+) -> Step<'a> {
+    async move {
+        if fields.is_empty() || ids.is_empty() {
+            return Ok(());
+        }
+        let found = loaded(ctx.loaders()?.member.load_many(distinct(ids)).await)?;
+        members(ctx, found.into_values().flatten().collect(), fields).await
+    }
+    .boxed()
+}
+
+/// The rows of the pages loaded for `parents`.
+fn rows_of<K, T>(pages: HashMap<(K, Page), Paged<T>>) -> Vec<T> {
+    pages.into_values().flat_map(|page| page.rows).collect()
+}
+
+/// What `fields` select of the staff `rows`.
+pub fn users<'a>(ctx: &'a Context<'_>, rows: Vec<db::users::User>, fields: Fields<'a>) -> Step<'a> {
+    async move {
+        if rows.is_empty() || fields.is_empty() {
+            return Ok(());
+        }
+        let loaders = ctx.loaders()?;
+        let ids: Vec<UserId> = rows.iter().map(|user| user.id).collect();
+        let mut steps = vec![users_by_id(
+            ctx,
+            rows.iter().filter_map(|user| user.supervisor_id).collect(),
+            children(&fields, "supervisor"),
+        )];
+        for (page, connections) in pages(ctx, children(&fields, "creditOfficers")) {
+            let keys: Vec<_> = ids.iter().map(|id| (*id, page)).collect();
+            steps.push(
+                async move {
+                    let loaded = loaded(loaders.officers_of_supervisor.load_many(keys).await)?;
+                    users(ctx, rows_of(loaded), nodes_of(&connections)).await
+                }
+                .boxed(),
+            );
+        }
+        for (page, connections) in pages(ctx, children(&fields, "unions")) {
+            let keys: Vec<_> = ids.iter().map(|id| (*id, page)).collect();
+            steps.push(
+                async move {
+                    let loaded = loaded(loaders.unions_of_officer.load_many(keys).await)?;
+                    unions(ctx, rows_of(loaded), nodes_of(&connections)).await
+                }
+                .boxed(),
+            );
+        }
+        join(steps).await
+    }
+    .boxed()
+}
+
+/// What `fields` select of the unions `rows`.
+pub fn unions<'a>(
+    ctx: &'a Context<'_>,
+    rows: Vec<db::unions::Union>,
+    fields: Fields<'a>,
+) -> Step<'a> {
+    async move {
+        if rows.is_empty() || fields.is_empty() {
+            return Ok(());
+        }
+        let loaders = ctx.loaders()?;
+        let ids: Vec<UnionId> = rows.iter().map(|union| union.id).collect();
+        let mut steps = vec![users_by_id(
+            ctx,
+            rows.iter().map(|union| union.credit_officer_id).collect(),
+            children(&fields, "creditOfficer"),
+        )];
+        if !children(&fields, "memberCount").is_empty() {
+            let ids = ids.clone();
+            steps.push(
+                async move { loaded(loaders.member_count_of_union.load_many(ids).await).map(drop) }
+                    .boxed(),
+            );
+        }
+        if !children(&fields, "loanCount").is_empty() {
+            let ids = ids.clone();
+            steps.push(
+                async move { loaded(loaders.loan_count_of_union.load_many(ids).await).map(drop) }
+                    .boxed(),
+            );
+        }
+        for (page, connections) in pages(ctx, children(&fields, "members")) {
+            let keys: Vec<_> = ids.iter().map(|id| (*id, page)).collect();
+            steps.push(
+                async move {
+                    let loaded = loaded(loaders.members_of_union.load_many(keys).await)?;
+                    members(ctx, rows_of(loaded), nodes_of(&connections)).await
+                }
+                .boxed(),
+            );
+        }
+        for (page, connections) in pages(ctx, children(&fields, "assignmentHistory")) {
+            let keys: Vec<_> = ids.iter().map(|id| (*id, page)).collect();
+            steps.push(
+                async move {
+                    let loaded = loaded(loaders.assignments_of_union.load_many(keys).await)?;
+                    assignments(ctx, rows_of(loaded), nodes_of(&connections)).await
+                }
+                .boxed(),
+            );
+        }
+        join(steps).await
+    }
+    .boxed()
+}
+
+/// What `fields` select of the members `rows`.
+pub fn members<'a>(
+    ctx: &'a Context<'_>,
+    rows: Vec<db::union_members::UnionMember>,
+    fields: Fields<'a>,
+) -> Step<'a> {
+    async move {
+        if rows.is_empty() || fields.is_empty() {
+            return Ok(());
+        }
+        let loaders = ctx.loaders()?;
+        let union_ids: Vec<UnionId> = rows.iter().map(|member| member.union_id).collect();
+        let mut steps = vec![unions_by_id(
+            ctx,
+            union_ids.clone(),
+            children(&fields, "union"),
+        )];
+        let officers = children(&fields, "creditOfficer");
+        if !officers.is_empty() {
+            steps.push(
+                async move {
+                    let found = loaded(loaders.union.load_many(distinct(union_ids)).await)?;
+                    let officer_ids = found
+                        .into_values()
+                        .flatten()
+                        .map(|union| union.credit_officer_id)
+                        .collect();
+                    users_by_id(ctx, officer_ids, officers).await
+                }
+                .boxed(),
+            );
+        }
+        for (page, connections) in pages(ctx, children(&fields, "reassignments")) {
+            let keys: Vec<_> = rows.iter().map(|member| (member.id, page)).collect();
+            steps.push(
+                async move {
+                    let loaded = loaded(loaders.reassignments_of_member.load_many(keys).await)?;
+                    assignments(ctx, rows_of(loaded), nodes_of(&connections)).await
+                }
+                .boxed(),
+            );
+        }
+        join(steps).await
+    }
+    .boxed()
+}
+
+/// What `fields` select of the assignment changes `rows`.
+pub fn assignments<'a>(
+    ctx: &'a Context<'_>,
+    rows: Vec<AssignmentChange>,
+    fields: Fields<'a>,
+) -> Step<'a> {
+    async move {
+        if rows.is_empty() || fields.is_empty() {
+            return Ok(());
+        }
+        let mut unions = Vec::new();
+        let mut old_unions = Vec::new();
+        let mut members = Vec::new();
+        let mut old_officers = Vec::new();
+        let mut new_officers = Vec::new();
+        let mut changed_by = Vec::new();
+        for row in &rows {
+            match row {
+                AssignmentChange::Union(change) => {
+                    unions.push(change.union_id);
+                    old_officers.extend(change.old_officer_id);
+                    new_officers.push(change.new_officer_id);
+                    changed_by.push(change.changed_by_user_id);
+                }
+                AssignmentChange::Member(change) => {
+                    unions.push(change.new_union_id);
+                    old_unions.push(change.old_union_id);
+                    members.push(change.union_member_id);
+                    old_officers.extend(change.old_officer_id);
+                    new_officers.push(change.new_officer_id);
+                    changed_by.push(change.changed_by_user_id);
+                }
+            }
+        }
+        join(vec![
+            unions_by_id(ctx, unions, children(&fields, "union")),
+            unions_by_id(ctx, old_unions, children(&fields, "oldUnion")),
+            members_by_id(ctx, members, children(&fields, "unionMember")),
+            users_by_id(ctx, old_officers, children(&fields, "oldOfficer")),
+            users_by_id(ctx, new_officers, children(&fields, "newOfficer")),
+            users_by_id(ctx, changed_by, children(&fields, "changedBy")),
+        ])
+        .await
+    }
+    .boxed()
+}
+
+/// The selections of the nodes of the connection field being resolved in `ctx`.
+pub fn page_nodes<'a>(ctx: &'a Context<'_>) -> Fields<'a> {
+    nodes_of(&ctx.look_ahead().selection_fields())
+}
+
+/// The selections of the field being resolved in `ctx` (for a single object).
+pub fn selection<'a>(ctx: &'a Context<'_>) -> Fields<'a> {
+    ctx.look_ahead().selection_fields()
+}
+
+/// What `fields` select of the audit entries `rows`.
+pub fn audit_logs<'a>(
+    ctx: &'a Context<'_>,
+    rows: Vec<db::audit_logs::AuditLog>,
+    fields: Fields<'a>,
+) -> Step<'a> {
+    users_by_id(
+        ctx,
+        rows.iter().filter_map(|row| row.actor_user_id).collect(),
+        children(&fields, "actor"),
+    )
+}
+
+/// What `fields` select of the login attempts `rows`.
+pub fn login_attempts<'a>(
+    ctx: &'a Context<'_>,
+    rows: Vec<db::login_history::LoginAttempt>,
+    fields: Fields<'a>,
+) -> Step<'a> {
+    users_by_id(
+        ctx,
+        rows.iter().filter_map(|row| row.user_id).collect(),
+        children(&fields, "user"),
+    )
+}
+
+/// What `fields` select of the notes `rows`.
+pub fn notes<'a>(
+    ctx: &'a Context<'_>,
+    rows: Vec<db::user_notes::UserNote>,
+    fields: Fields<'a>,
+) -> Step<'a> {
+    async move {
+        join(vec![
+            users_by_id(
+                ctx,
+                rows.iter().map(|row| row.user_id).collect(),
+                children(&fields, "user"),
+            ),
+            users_by_id(
+                ctx,
+                rows.iter().map(|row| row.created_by_user_id).collect(),
+                children(&fields, "createdBy"),
+            ),
+        ])
+        .await
+    }
+    .boxed()
+}

@@ -14,6 +14,7 @@ pub mod embedded_pg;
 pub mod graphql;
 pub mod http;
 pub mod secret_file;
+pub mod seed;
 pub mod server;
 pub mod services;
 pub mod state;

@@ -39,6 +39,11 @@ enum Command {
         #[command(subcommand)]
         action: SchemaAction,
     },
+    /// Fill an empty loan book with example data.
+    Seed {
+        #[command(subcommand)]
+        action: SeedAction,
+    },
 }
 
 #[derive(Subcommand)]
@@ -68,6 +73,13 @@ enum AdminAction {
         #[arg(long, default_value = "Administrator")]
         last_name: String,
     },
+}
+
+#[derive(Subcommand)]
+enum SeedAction {
+    /// Create a demo organisation (staff, unions, members, loan products, document types) and
+    /// print its logins. Runs only on a database without business data.
+    Demo,
 }
 
 #[derive(Subcommand)]
@@ -137,6 +149,12 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
             };
             let user = server::create_admin(&config, &new).await?;
             println!("Created administrator {} ({}).", user.email, user.id);
+            Ok(())
+        }
+        Command::Seed {
+            action: SeedAction::Demo,
+        } => {
+            print!("{}", server::seed_demo(&config).await?);
             Ok(())
         }
         Command::Schema { .. } => Ok(()),

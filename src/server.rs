@@ -118,6 +118,20 @@ pub async fn create_admin(config: &Config, new: &NewStaff) -> anyhow::Result<Use
     .await
 }
 
+/// `millennium seed demo`: the demo organisation of [`crate::seed`], on an empty loan book.
+pub async fn seed_demo(config: &Config) -> anyhow::Result<crate::seed::Report> {
+    with_database(config, async |database| {
+        prepare_schema(config, database).await?;
+        let state = app_state(config, database).await?;
+        let graphiql = format!(
+            "{}/graphiql",
+            base_url(SocketAddr::new(config.http.host, config.http.port))
+        );
+        crate::seed::demo(&state, &graphiql).await
+    })
+    .await
+}
+
 /// Brings the schema up to date in development; in production refuses to go on with pending
 /// migrations, which only `millennium migrate run` applies.
 pub async fn prepare_schema(config: &Config, database: &Database) -> anyhow::Result<()> {
@@ -219,12 +233,7 @@ async fn serve_on(config: &Config, database: &Database) -> anyhow::Result<()> {
         format!("cannot listen on {address} (is another program using port {}? set PORT to choose another)", config.http.port)
     })?;
     let bound = listener.local_addr()?;
-    let shown_host = match bound.ip() {
-        IpAddr::V4(ip) if ip.is_unspecified() => "localhost".to_owned(),
-        IpAddr::V6(ip) if ip.is_unspecified() => "localhost".to_owned(),
-        ip => ip.to_string(),
-    };
-    let base = format!("http://{shown_host}:{}", bound.port());
+    let base = base_url(bound);
     tracing::info!(address = %bound, "listening");
     println!(
         "Millennium is running. GraphiQL: {base}/graphiql  GraphQL: {base}/graphql  Health: {base}/health"
@@ -239,6 +248,17 @@ async fn serve_on(config: &Config, database: &Database) -> anyhow::Result<()> {
     .await?;
     tracing::info!("the HTTP server has stopped");
     Ok(())
+}
+
+/// The address to show people for a server listening on `address`: `localhost` for an
+/// unspecified one, e.g. `http://127.0.0.1:4000`.
+fn base_url(address: SocketAddr) -> String {
+    let shown_host = match address.ip() {
+        IpAddr::V4(ip) if ip.is_unspecified() => "localhost".to_owned(),
+        IpAddr::V6(ip) if ip.is_unspecified() => "localhost".to_owned(),
+        ip => ip.to_string(),
+    };
+    format!("http://{shown_host}:{}", address.port())
 }
 
 fn announce_bootstrap(outcome: Bootstrap) {

@@ -5,6 +5,7 @@
 pub mod assignments;
 pub mod audit_logs;
 pub mod constraints;
+pub mod contents;
 pub mod counters;
 pub mod databases;
 pub mod document_types;

@@ -216,9 +216,18 @@ pub fn can_access_deleted(actor: &Actor) -> Decision {
 
 // ----- unions and members ----------------------------------------------------------------
 
+/// Whether the actor creates unions at all (decided before the officer named is looked up).
+pub fn can_create_unions(actor: &Actor) -> Decision {
+    allow_if(
+        actor.role != Role::CreditOfficer,
+        "Credit officers cannot create unions; ask your supervisor.",
+    )
+}
+
 /// Creating a union for the officer `officer` (whose supervisor is given): ADMIN for any
 /// officer; SUPERVISOR for own officers; CREDIT_OFFICER never.
 pub fn can_create_union(actor: &Actor, officer: &Owner) -> Decision {
+    can_create_unions(actor)?;
     match actor.role {
         Role::Admin => Ok(()),
         Role::Supervisor => allow_if(
@@ -495,6 +504,100 @@ mod tests {
                 check(&officer(), &foreign_object()),
                 Err(Denied::NotVisible)
             );
+        }
+    }
+
+    #[test]
+    fn editing_and_managing_staff_accounts() {
+        // Profile edits: admin anyone, supervisor self and own officers, officer self.
+        assert_eq!(
+            can_edit_user(&admin(), id(OTHER_OFFICER), None, true),
+            Ok(())
+        );
+        assert_eq!(
+            can_edit_user(&supervisor(), id(OFFICER), Some(id(SUPERVISOR)), false),
+            Ok(())
+        );
+        assert!(matches!(
+            can_edit_user(&supervisor(), id(OFFICER), Some(id(SUPERVISOR)), true),
+            Err(Denied::Forbidden(_))
+        ));
+        assert_eq!(
+            can_edit_user(
+                &supervisor(),
+                id(OTHER_OFFICER),
+                Some(id(OTHER_SUPERVISOR)),
+                false
+            ),
+            Err(Denied::NotVisible)
+        );
+        assert_eq!(
+            can_edit_user(&officer(), id(OFFICER), Some(id(SUPERVISOR)), false),
+            Ok(())
+        );
+        assert_eq!(
+            can_edit_user(&officer(), id(SUPERVISOR), None, false),
+            Err(Denied::NotVisible)
+        );
+        // Activation and password resets: admin or the officer's supervisor, never oneself.
+        assert_eq!(
+            can_manage_account(&admin(), id(OFFICER), Some(id(SUPERVISOR))),
+            Ok(())
+        );
+        assert_eq!(
+            can_manage_account(&supervisor(), id(OFFICER), Some(id(SUPERVISOR))),
+            Ok(())
+        );
+        assert!(matches!(
+            can_manage_account(&supervisor(), id(SUPERVISOR), None),
+            Err(Denied::Forbidden(_))
+        ));
+        assert!(matches!(
+            can_manage_account(&admin(), id(ADMIN), None),
+            Err(Denied::Forbidden(_))
+        ));
+        assert!(matches!(
+            can_manage_account(&officer(), id(OFFICER), Some(id(SUPERVISOR))),
+            Err(Denied::Forbidden(_))
+        ));
+        assert_eq!(can_delete_user(&admin(), id(OFFICER)), Ok(()));
+        assert!(can_delete_user(&admin(), id(ADMIN)).is_err());
+        assert!(can_delete_user(&supervisor(), id(OFFICER)).is_err());
+    }
+
+    #[test]
+    fn unions_are_created_for_officers_in_scope_and_deleted_by_supervisors() {
+        assert!(matches!(
+            can_create_unions(&officer()),
+            Err(Denied::Forbidden(_))
+        ));
+        assert_eq!(can_create_unions(&supervisor()), Ok(()));
+        assert_eq!(can_create_union(&admin(), &foreign_object()), Ok(()));
+        assert_eq!(can_create_union(&supervisor(), &team_object()), Ok(()));
+        assert!(matches!(
+            can_create_union(&supervisor(), &foreign_object()),
+            Err(Denied::Forbidden(_))
+        ));
+        assert!(matches!(
+            can_create_union(&officer(), &team_object()),
+            Err(Denied::Forbidden(_))
+        ));
+        assert_eq!(can_edit_union(&officer(), &team_object()), Ok(()));
+        assert_eq!(
+            can_edit_union(&officer(), &foreign_object()),
+            Err(Denied::NotVisible)
+        );
+        for check in [can_delete_in_union, can_verify_member] {
+            assert_eq!(check(&admin(), &foreign_object()), Ok(()));
+            assert_eq!(check(&supervisor(), &team_object()), Ok(()));
+            assert_eq!(
+                check(&supervisor(), &foreign_object()),
+                Err(Denied::NotVisible)
+            );
+            assert!(matches!(
+                check(&officer(), &team_object()),
+                Err(Denied::Forbidden(_))
+            ));
         }
     }
 

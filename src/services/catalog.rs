@@ -2,6 +2,7 @@
 //! administrators create, edit, switch off, delete and restore them — each change in one
 //! transaction with its audit row.
 
+use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
 use scoped_futures::ScopedFutureExt;
 
@@ -191,30 +192,36 @@ pub async fn create_loan_type(
     caller: &Caller,
     input: &LoanTypeInput,
 ) -> ServiceResult<LoanType> {
-    manage(caller)?;
-    let fields = input.fields(None)?;
     let now = state.clock.now();
     super::transaction(state, |conn| {
-        let fields = &fields;
-        async move {
-            loan_type_name_free(conn, &fields.name, None).await?;
-            let row = db::loan_types::insert(conn, fields, now).await?;
-            audit::change(
-                conn,
-                caller,
-                AuditAction::LoanTypeCreated,
-                ENTITY_LOAN_TYPE,
-                row.id.0,
-                None::<&LoanType>,
-                Some(&row),
-                now,
-            )
-            .await?;
-            Ok(row)
-        }
-        .scope_boxed()
+        create_loan_type_in(conn, caller, input, now).scope_boxed()
     })
     .await
+}
+
+/// [`create_loan_type`] in the caller's transaction.
+pub async fn create_loan_type_in(
+    conn: &mut DbConn,
+    caller: &Caller,
+    input: &LoanTypeInput,
+    now: DateTime<Utc>,
+) -> ServiceResult<LoanType> {
+    manage(caller)?;
+    let fields = input.fields(None)?;
+    loan_type_name_free(conn, &fields.name, None).await?;
+    let row = db::loan_types::insert(conn, &fields, now).await?;
+    audit::change(
+        conn,
+        caller,
+        AuditAction::LoanTypeCreated,
+        ENTITY_LOAN_TYPE,
+        row.id.0,
+        None::<&LoanType>,
+        Some(&row),
+        now,
+    )
+    .await?;
+    Ok(row)
 }
 
 /// Edits a product. Loans already made keep the terms copied onto them.
@@ -409,30 +416,36 @@ pub async fn create_document_type(
     caller: &Caller,
     input: &DocumentTypeInput,
 ) -> ServiceResult<DocumentType> {
-    manage(caller)?;
-    let fields = input.fields(None)?;
     let now = state.clock.now();
     super::transaction(state, |conn| {
-        let fields = &fields;
-        async move {
-            document_code_free(conn, &fields.code, None).await?;
-            let row = db::document_types::insert(conn, fields, now).await?;
-            audit::change(
-                conn,
-                caller,
-                AuditAction::DocumentTypeCreated,
-                ENTITY_DOCUMENT_TYPE,
-                row.id.0,
-                None::<&DocumentType>,
-                Some(&row),
-                now,
-            )
-            .await?;
-            Ok(row)
-        }
-        .scope_boxed()
+        create_document_type_in(conn, caller, input, now).scope_boxed()
     })
     .await
+}
+
+/// [`create_document_type`] in the caller's transaction.
+pub async fn create_document_type_in(
+    conn: &mut DbConn,
+    caller: &Caller,
+    input: &DocumentTypeInput,
+    now: DateTime<Utc>,
+) -> ServiceResult<DocumentType> {
+    manage(caller)?;
+    let fields = input.fields(None)?;
+    document_code_free(conn, &fields.code, None).await?;
+    let row = db::document_types::insert(conn, &fields, now).await?;
+    audit::change(
+        conn,
+        caller,
+        AuditAction::DocumentTypeCreated,
+        ENTITY_DOCUMENT_TYPE,
+        row.id.0,
+        None::<&DocumentType>,
+        Some(&row),
+        now,
+    )
+    .await?;
+    Ok(row)
 }
 
 pub async fn update_document_type(

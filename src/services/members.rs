@@ -1,7 +1,7 @@
 //! Union members: reading them in scope; registering, editing, verifying, moving, deleting and
 //! restoring them — each change in one transaction with its audit row.
 
-use chrono::NaiveDate;
+use chrono::{DateTime, NaiveDate, Utc};
 use scoped_futures::ScopedFutureExt;
 
 use super::audit;
@@ -193,51 +193,53 @@ pub async fn create(
     input: &MemberInput,
 ) -> ServiceResult<UnionMember> {
     let now = state.clock.now();
-    let blank = MemberDetails {
-        first_name: String::new(),
-        last_name: String::new(),
-        ..MemberDetails::default()
-    };
+    super::transaction(state, |conn| {
+        create_in(conn, caller, input, now).scope_boxed()
+    })
+    .await
+}
+
+/// [`create`] in the caller's transaction.
+pub async fn create_in(
+    conn: &mut DbConn,
+    caller: &Caller,
+    input: &MemberInput,
+    now: DateTime<Utc>,
+) -> ServiceResult<UnionMember> {
+    let blank = MemberDetails::default();
     let mut fields = input.fields.clone();
     fields.first_name.get_or_insert_with(String::new);
     fields.last_name.get_or_insert_with(String::new);
     let details = fields.apply(&blank, now.date_naive())?;
-    super::transaction(state, |conn| {
-        let details = details.clone();
-        async move {
-            let (union, owner) = target_union(conn, caller, input.union_id).await?;
-            check(permissions::can_edit_member(&caller.actor, &owner), WHAT)?;
-            email_free(conn, &details, None).await?;
-            let number = db::counters::next(conn, db::counters::MEMBER_CODE, now).await?;
-            let code = rules::code(number).map_err(ServiceError::conflict)?;
-            let member = db::union_members::insert(
-                conn,
-                &NewUnionMember {
-                    code: &code,
-                    details,
-                    is_verified: input.is_verified.unwrap_or(true),
-                    union_id: union.id,
-                    created_at: now,
-                    updated_at: now,
-                },
-            )
-            .await?;
-            audit::change(
-                conn,
-                caller,
-                AuditAction::MemberCreated,
-                ENTITY_UNION_MEMBER,
-                member.id.0,
-                None::<&UnionMember>,
-                Some(&member),
-                now,
-            )
-            .await?;
-            Ok(member)
-        }
-        .scope_boxed()
-    })
-    .await
+    let (union, owner) = target_union(conn, caller, input.union_id).await?;
+    check(permissions::can_edit_member(&caller.actor, &owner), WHAT)?;
+    email_free(conn, &details, None).await?;
+    let number = db::counters::next(conn, db::counters::MEMBER_CODE, now).await?;
+    let code = rules::code(number).map_err(ServiceError::conflict)?;
+    let member = db::union_members::insert(
+        conn,
+        &NewUnionMember {
+            code: &code,
+            details,
+            is_verified: input.is_verified.unwrap_or(true),
+            union_id: union.id,
+            created_at: now,
+            updated_at: now,
+        },
+    )
+    .await?;
+    audit::change(
+        conn,
+        caller,
+        AuditAction::MemberCreated,
+        ENTITY_UNION_MEMBER,
+        member.id.0,
+        None::<&UnionMember>,
+        Some(&member),
+        now,
+    )
+    .await?;
+    Ok(member)
 }
 
 pub async fn update(

@@ -113,54 +113,96 @@ async fn create(
     new: &NewStaff,
     only_if_empty: OnlyIfEmpty,
 ) -> ServiceResult<Option<User>> {
-    let email = email::normalize(&new.email)
-        .map_err(|err| ServiceError::bad_input("email", err.to_string()))?;
-    let first_name = required("firstName", &new.first_name)?;
-    let last_name = required("lastName", &new.last_name)?;
-    password_policy::check(new.password.expose())
-        .map_err(|err| ServiceError::bad_input("password", err.to_string()))?;
-    let hash = state.passwords.hash(&new.password).await?;
+    let staff = prepare(state, new).await?;
     let now = state.clock.now();
-    let (email, hash) = (email.as_str(), hash.as_str());
     super::transaction(state, |conn| {
+        let staff = &staff;
         async move {
             if only_if_empty.0 && db::users::any_exist(conn).await? {
                 return Ok(None);
             }
-            if let Some(supervisor) = new.supervisor_id {
-                check_supervisor(conn, new.role, None, supervisor).await?;
-            }
-            if db::users::email_taken(conn, email, None).await? {
-                return Err(ServiceError::Conflict {
-                    field: Some("email".into()),
-                    message: "A staff member with this email already exists.".into(),
-                });
-            }
-            let user = db::users::insert(
-                conn,
-                &db::users::NewUser {
-                    email,
-                    password_hash: hash,
-                    role: new.role,
-                    is_active: true,
-                    supervisor_id: new.supervisor_id,
-                    first_name,
-                    last_name,
-                    phone: new.phone.as_deref(),
-                    address: new.address.as_deref(),
-                    created_at: now,
-                    updated_at: now,
-                },
-            )
-            .await?;
-            let event = AuditEvent::new(AuditAction::UserCreated, ENTITY_USER, Some(user.id.0))
-                .after(audit::snapshot(&user));
-            audit::record(conn, meta, actor, &event, now).await?;
-            Ok(Some(user))
+            insert(conn, meta, actor, staff, now).await.map(Some)
         }
         .scope_boxed()
     })
     .await
+}
+
+/// A staff account checked and with its password hashed, ready for [`insert`].
+#[derive(Clone)]
+pub struct PreparedStaff {
+    email: String,
+    hash: String,
+    role: Role,
+    first_name: String,
+    last_name: String,
+    phone: Option<String>,
+    address: Option<String>,
+    /// May be set after preparing (an officer's supervisor created in the same transaction).
+    pub supervisor_id: Option<UserId>,
+}
+
+/// Checks `new` (email, names, password policy) and hashes its password: the slow part, kept
+/// out of any transaction.
+pub async fn prepare(state: &AppState, new: &NewStaff) -> ServiceResult<PreparedStaff> {
+    let email = email::normalize(&new.email)
+        .map_err(|err| ServiceError::bad_input("email", err.to_string()))?;
+    let first_name = required("firstName", &new.first_name)?.to_owned();
+    let last_name = required("lastName", &new.last_name)?.to_owned();
+    password_policy::check(new.password.expose())
+        .map_err(|err| ServiceError::bad_input("password", err.to_string()))?;
+    let hash = state.passwords.hash(&new.password).await?;
+    Ok(PreparedStaff {
+        email,
+        hash,
+        role: new.role,
+        first_name,
+        last_name,
+        phone: new.phone.clone(),
+        address: new.address.clone(),
+        supervisor_id: new.supervisor_id,
+    })
+}
+
+/// Creates a prepared account in the caller's transaction, with its audit row by `actor`
+/// (`None`: the system): the supervisor must be valid and the email free among live accounts.
+pub async fn insert(
+    conn: &mut db::DbConn,
+    meta: &RequestMeta,
+    actor: Option<UserId>,
+    staff: &PreparedStaff,
+    now: chrono::DateTime<chrono::Utc>,
+) -> ServiceResult<User> {
+    if let Some(supervisor) = staff.supervisor_id {
+        check_supervisor(conn, staff.role, None, supervisor).await?;
+    }
+    if db::users::email_taken(conn, &staff.email, None).await? {
+        return Err(ServiceError::Conflict {
+            field: Some("email".into()),
+            message: "A staff member with this email already exists.".into(),
+        });
+    }
+    let user = db::users::insert(
+        conn,
+        &db::users::NewUser {
+            email: &staff.email,
+            password_hash: &staff.hash,
+            role: staff.role,
+            is_active: true,
+            supervisor_id: staff.supervisor_id,
+            first_name: &staff.first_name,
+            last_name: &staff.last_name,
+            phone: staff.phone.as_deref(),
+            address: staff.address.as_deref(),
+            created_at: now,
+            updated_at: now,
+        },
+    )
+    .await?;
+    let event = AuditEvent::new(AuditAction::UserCreated, ENTITY_USER, Some(user.id.0))
+        .after(audit::snapshot(&user));
+    audit::record(conn, meta, actor, &event, now).await?;
+    Ok(user)
 }
 
 /// The supervisor given to a staff member of `role` (`user`, when it exists already): only a

@@ -1,6 +1,7 @@
 //! Unions: reading them in scope, and creating, editing, reassigning, deleting and restoring
 //! them — each change in one transaction with its audit row.
 
+use chrono::{DateTime, Utc};
 use scoped_futures::ScopedFutureExt;
 
 use super::audit;
@@ -119,49 +120,56 @@ async fn load_for_change(
 }
 
 pub async fn create(state: &AppState, caller: &Caller, input: &UnionInput) -> ServiceResult<Union> {
+    let now = state.clock.now();
+    super::transaction(state, |conn| {
+        create_in(conn, caller, input, now).scope_boxed()
+    })
+    .await
+}
+
+/// [`create`] in the caller's transaction.
+pub async fn create_in(
+    conn: &mut DbConn,
+    caller: &Caller,
+    input: &UnionInput,
+    now: DateTime<Utc>,
+) -> ServiceResult<Union> {
     let name = required("name", &input.name)?;
     let location = optional(input.location.as_deref());
     let address = optional(input.address.as_deref());
-    let now = state.clock.now();
-    super::transaction(state, |conn| {
-        let (name, location, address) = (&name, &location, &address);
-        async move {
-            let owner = officer_owner(
-                conn,
-                caller.scope(),
-                input.credit_officer_id,
-                "creditOfficerId",
-            )
-            .await?;
-            check(permissions::can_create_union(&caller.actor, &owner), WHAT)?;
-            let union = db::unions::insert(
-                conn,
-                &NewUnion {
-                    name,
-                    location: location.as_deref(),
-                    address: address.as_deref(),
-                    credit_officer_id: owner.officer_id,
-                    created_at: now,
-                    updated_at: now,
-                },
-            )
-            .await?;
-            audit::change(
-                conn,
-                caller,
-                AuditAction::UnionCreated,
-                ENTITY_UNION,
-                union.id.0,
-                None::<&Union>,
-                Some(&union),
-                now,
-            )
-            .await?;
-            Ok(union)
-        }
-        .scope_boxed()
-    })
-    .await
+    check(permissions::can_create_unions(&caller.actor), WHAT)?;
+    let owner = officer_owner(
+        conn,
+        caller.scope(),
+        input.credit_officer_id,
+        "creditOfficerId",
+    )
+    .await?;
+    check(permissions::can_create_union(&caller.actor, &owner), WHAT)?;
+    let union = db::unions::insert(
+        conn,
+        &NewUnion {
+            name: &name,
+            location: location.as_deref(),
+            address: address.as_deref(),
+            credit_officer_id: owner.officer_id,
+            created_at: now,
+            updated_at: now,
+        },
+    )
+    .await?;
+    audit::change(
+        conn,
+        caller,
+        AuditAction::UnionCreated,
+        ENTITY_UNION,
+        union.id.0,
+        None::<&Union>,
+        Some(&union),
+        now,
+    )
+    .await?;
+    Ok(union)
 }
 
 pub async fn update(
@@ -343,8 +351,8 @@ pub async fn restore(state: &AppState, caller: &Caller, id: UnionId) -> ServiceR
 async fn set_deleted(
     conn: &mut DbConn,
     id: UnionId,
-    deleted_at: Option<chrono::DateTime<chrono::Utc>>,
-    now: chrono::DateTime<chrono::Utc>,
+    deleted_at: Option<DateTime<Utc>>,
+    now: DateTime<Utc>,
 ) -> ServiceResult<Union> {
     Ok(db::unions::update(
         conn,

@@ -69,6 +69,13 @@ pub struct UserInput {
 /// Creates a staff account: ADMIN any role (with any supervisor for an officer); SUPERVISOR a
 /// credit officer, who becomes theirs.
 pub async fn create(state: &AppState, caller: &Caller, input: &UserInput) -> ServiceResult<User> {
+    let new = new_staff(caller, input)?;
+    staff::create_staff(state, &caller.meta, Some(caller.actor.user_id), &new).await
+}
+
+/// The account `caller` may create from `input`: the role within their rights, and the
+/// supervisor a supervisor's officer gets.
+pub fn new_staff(caller: &Caller, input: &UserInput) -> ServiceResult<NewStaff> {
     check(
         permissions::can_create_user(&caller.actor, input.role),
         WHAT,
@@ -88,7 +95,7 @@ pub async fn create(state: &AppState, caller: &Caller, input: &UserInput) -> Ser
         }
         _ => input.supervisor_id,
     };
-    let new = NewStaff {
+    Ok(NewStaff {
         email: input.email.clone(),
         password: input.password.clone(),
         role: input.role,
@@ -97,8 +104,7 @@ pub async fn create(state: &AppState, caller: &Caller, input: &UserInput) -> Ser
         phone: optional(input.phone.as_deref()),
         address: optional(input.address.as_deref()),
         supervisor_id,
-    };
-    staff::create_staff(state, &caller.meta, Some(caller.actor.user_id), &new).await
+    })
 }
 
 /// Changes to a staff account; `None` leaves a field as it is, `Some(None)` clears it.

@@ -1,5 +1,6 @@
 //! The `millennium` binary itself: the embedded default end to end, configuration errors,
-//! production's refusal to serve on pending migrations, and the migrate and admin commands.
+//! production's refusal to serve on pending migrations, and the migrate, admin and seed
+//! commands.
 
 use std::io::{BufRead, BufReader};
 use std::net::TcpListener;
@@ -265,6 +266,150 @@ fn the_embedded_default_serves_keeps_its_data_and_stops_cleanly() {
     );
     assert!(processes_using(&cluster).is_empty());
 
+    std::fs::remove_dir_all(&data_dir).expect("remove the data directory");
+}
+
+/// A query as the holder of `token`.
+fn graphql_as(port: u16, token: &str, query: &str) -> Value {
+    let body = json!({ "query": query }).to_string();
+    let authorization = format!("Bearer {token}");
+    let reply = http_client::send_with_headers(
+        port,
+        "POST",
+        "/graphql",
+        &[("Authorization", &authorization)],
+        Some(&body),
+    )
+    .expect("POST /graphql");
+    serde_json::from_str(&reply.body).expect("JSON reply")
+}
+
+/// The counts a member of staff sees: unions, members, and members created (audit rows).
+fn seen_by(port: u16, email: &str, password: &str) -> (i64, i64, Option<i64>) {
+    let logged_in = login(port, email, password);
+    let token = logged_in["data"]["login"]["accessToken"]
+        .as_str()
+        .unwrap_or_else(|| panic!("{email} cannot log in: {logged_in}"))
+        .to_owned();
+    let seen = graphql_as(
+        port,
+        &token,
+        r#"{ unions { totalCount } unionMembers { totalCount }
+             auditLogs(filter: { action: "MEMBER_CREATED" }) { totalCount } }"#,
+    );
+    let count = |list: &str| seen["data"][list]["totalCount"].as_i64();
+    (
+        count("unions").unwrap_or_else(|| panic!("{seen}")),
+        count("unionMembers").unwrap_or_else(|| panic!("{seen}")),
+        count("auditLogs"),
+    )
+}
+
+/// The URL of the embedded cluster's database for the service's own role, from the files the
+/// running cluster keeps under `data_dir`.
+fn embedded_database_url(data_dir: &Path) -> String {
+    let password = std::fs::read_to_string(data_dir.join("app.password")).expect("password");
+    let pid = std::fs::read_to_string(data_dir.join("postgres/postmaster.pid")).expect("pid file");
+    let port = pid.lines().nth(3).expect("port line").trim().to_owned();
+    format!(
+        "postgres://millennium_app:{}@127.0.0.1:{port}/millennium",
+        password.trim()
+    )
+}
+
+#[test]
+fn seed_demo_fills_an_empty_loan_book_once() {
+    let data_dir = std::env::temp_dir().join(unique_name("millennium-seed"));
+    let data = data_dir.to_string_lossy().into_owned();
+    let port = free_port();
+    let port_text = port.to_string();
+    let embedded = [("DATA_DIR", data.as_str()), ("PORT", port_text.as_str())];
+
+    let seeded = run(millennium(&embedded).args(["seed", "demo"]));
+    let stdout = String::from_utf8_lossy(&seeded.stdout).into_owned();
+    assert!(
+        seeded.status.success(),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&seeded.stderr)
+    );
+    assert!(
+        stdout.contains("9 staff accounts, 30 unions, 600 members, 4 loan types, 5 document types"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains(&format!("http://127.0.0.1:{port}/graphiql")),
+        "{stdout}"
+    );
+    // The table of logins: email, role, name, password.
+    let logins: Vec<(String, String, String)> = stdout
+        .lines()
+        .map(str::split_whitespace)
+        .filter_map(|mut words| {
+            let email = words.next()?;
+            let role = words.next()?;
+            let password = words.last()?;
+            email
+                .contains('@')
+                .then(|| (email.to_owned(), role.to_owned(), password.to_owned()))
+        })
+        .collect();
+    let with_role = |role: &str| {
+        logins
+            .iter()
+            .filter(|login| login.1 == role)
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(with_role("ADMIN").len(), 1, "{stdout}");
+    assert_eq!(with_role("SUPERVISOR").len(), 2, "{stdout}");
+    assert_eq!(with_role("CREDIT_OFFICER").len(), 6, "{stdout}");
+
+    let mut server = Running::start(millennium(&embedded));
+    server.wait_for("GraphiQL:");
+    let (admin, supervisor, officer) = (
+        with_role("ADMIN")[0],
+        with_role("SUPERVISOR")[0],
+        with_role("CREDIT_OFFICER")[0],
+    );
+    assert_eq!(
+        seen_by(port, &officer.0, &officer.2),
+        (5, 100, None),
+        "a credit officer sees their own unions and no audit log"
+    );
+    assert_eq!(seen_by(port, &supervisor.0, &supervisor.2).0, 15);
+    assert_eq!(seen_by(port, &admin.0, &admin.2), (30, 600, Some(600)));
+
+    // Seeding again is refused, through DATABASE_URL while the server runs...
+    let url = embedded_database_url(&data_dir);
+    let external = [("DATABASE_URL", url.as_str()), ("DATA_DIR", data.as_str())];
+    let again = run(millennium(&external).args(["seed", "demo"]));
+    let refusal = String::from_utf8_lossy(&again.stderr).into_owned();
+    assert!(!again.status.success(), "{refusal}");
+    assert!(
+        refusal.contains("already holds business data (30 unions, 600 members")
+            && refusal.contains("seed demo only runs on an empty loan book"),
+        "{refusal}"
+    );
+    assert_eq!(seen_by(port, &admin.0, &admin.2), (30, 600, Some(600)));
+    let printed = server.stop_with(Signal::SIGTERM);
+    assert!(
+        !printed.iter().any(|line| line.contains("password:")),
+        "no bootstrap administrator on a seeded database: {printed:?}"
+    );
+
+    // ...and on the embedded default, which it leaves stopped.
+    let again = run(millennium(&embedded).args(["seed", "demo"]));
+    assert!(!again.status.success());
+    assert!(
+        String::from_utf8_lossy(&again.stderr).contains("already holds business data"),
+        "{}",
+        String::from_utf8_lossy(&again.stderr)
+    );
+    let cluster = data_dir.canonicalize().expect("data dir").join("postgres");
+    assert!(
+        processes_using(&cluster).is_empty(),
+        "{:?}",
+        processes_using(&cluster)
+    );
     std::fs::remove_dir_all(&data_dir).expect("remove the data directory");
 }
 

@@ -11,12 +11,27 @@ pub struct HttpReply {
 
 /// Sends one request to `127.0.0.1:port` and reads the whole reply.
 pub fn send(port: u16, method: &str, path: &str, body: Option<&str>) -> io::Result<HttpReply> {
+    send_with_headers(port, method, path, &[], body)
+}
+
+/// [`send`] with extra request headers, e.g. `("Authorization", "Bearer …")`.
+pub fn send_with_headers(
+    port: u16,
+    method: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+    body: Option<&str>,
+) -> io::Result<HttpReply> {
     let mut stream = TcpStream::connect(("127.0.0.1", port))?;
     stream.set_read_timeout(Some(Duration::from_secs(30)))?;
     let body = body.unwrap_or("");
+    let extra: String = headers
+        .iter()
+        .map(|(name, value)| format!("{name}: {value}\r\n"))
+        .collect();
     write!(
         stream,
-        "{method} {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
+        "{method} {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nConnection: close\r\nContent-Type: application/json\r\n{extra}Content-Length: {}\r\n\r\n{body}",
         body.len()
     )?;
     let mut raw = Vec::new();

@@ -8,7 +8,7 @@ use diesel_async::RunQueryDsl;
 use serde_json::Value;
 use uuid::Uuid;
 
-use super::page::{Page, Paged};
+use super::page::{self, Page, Paged};
 use super::schema::{audit_logs, users};
 use super::{DbConn, scope};
 use crate::domain::audit::AuditAction;
@@ -125,28 +125,8 @@ pub async fn list(
     } else {
         query.order_by((audit_logs::created_at.desc(), audit_logs::id.desc()))
     };
-    let mut rows = query
-        .select(AuditLog::as_select())
-        .limit(page.probe_limit())
-        .offset(page.offset)
-        .load(conn)
-        .await?;
-    let has_next = page.trim(&mut rows);
-    let total = if want_total {
-        Some(
-            filtered(filter, scope)
-                .select(count_star())
-                .get_result(conn)
-                .await?,
-        )
-    } else {
-        None
-    };
-    Ok(Paged {
-        rows,
-        has_next,
-        total,
-    })
+    let count = want_total.then(|| filtered(filter, scope).select(count_star()));
+    page::load_page!(conn, query.select(AuditLog::as_select()), count, page)
 }
 
 /// The entries about one entity, oldest first.

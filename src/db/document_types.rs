@@ -7,7 +7,7 @@ use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
 use serde::Serialize;
 
-use super::page::{Page, Paged};
+use super::page::{self, Page, Paged};
 use super::schema::{document_types, loan_documents, union_member_documents};
 use super::{DbConn, Listing, like_pattern};
 use crate::domain::DocumentTypeId;
@@ -92,29 +92,17 @@ pub async fn list(
     listing: Listing,
     page: Page,
 ) -> QueryResult<Paged<DocumentType>> {
-    let mut rows = filtered(filter, listing)
-        .order_by((document_types::name.asc(), document_types::id.asc()))
-        .select(DocumentType::as_select())
-        .limit(page.probe_limit())
-        .offset(page.offset)
-        .load(conn)
-        .await?;
-    let has_next = page.trim(&mut rows);
-    let total = if listing.want_total {
-        Some(
-            filtered(filter, listing)
-                .select(count_star())
-                .get_result(conn)
-                .await?,
-        )
-    } else {
-        None
-    };
-    Ok(Paged {
-        rows,
-        has_next,
-        total,
-    })
+    let count = listing
+        .want_total
+        .then(|| filtered(filter, listing).select(count_star()));
+    page::load_page!(
+        conn,
+        filtered(filter, listing)
+            .order_by((document_types::name.asc(), document_types::id.asc()))
+            .select(DocumentType::as_select()),
+        count,
+        page
+    )
 }
 
 pub async fn insert(

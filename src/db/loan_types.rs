@@ -9,7 +9,7 @@ use diesel_async::RunQueryDsl;
 use rust_decimal::Decimal;
 use serde::Serialize;
 
-use super::page::{Page, Paged};
+use super::page::{self, Page, Paged};
 use super::schema::loan_types;
 use super::{DbConn, Direction, Listing, like_pattern};
 use crate::domain::LoanTypeId;
@@ -157,28 +157,10 @@ pub async fn list(
             query.order_by((created_at.desc(), id.desc()))
         }
     };
-    let mut rows = query
-        .select(LoanType::as_select())
-        .limit(page.probe_limit())
-        .offset(page.offset)
-        .load(conn)
-        .await?;
-    let has_next = page.trim(&mut rows);
-    let total = if listing.want_total {
-        Some(
-            filtered(filter, listing)
-                .select(count_star())
-                .get_result(conn)
-                .await?,
-        )
-    } else {
-        None
-    };
-    Ok(Paged {
-        rows,
-        has_next,
-        total,
-    })
+    let count = listing
+        .want_total
+        .then(|| filtered(filter, listing).select(count_star()));
+    page::load_page!(conn, query.select(LoanType::as_select()), count, page)
 }
 
 pub async fn insert(

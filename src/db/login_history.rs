@@ -8,7 +8,7 @@ use diesel::pg::Pg;
 use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
 
-use super::page::{Page, Paged};
+use super::page::{self, Page, Paged};
 use super::schema::{user_login_history, users};
 use super::{DbConn, scope};
 use crate::domain::permissions::Scope;
@@ -80,32 +80,18 @@ pub async fn list(
     want_total: bool,
     page: Page,
 ) -> QueryResult<Paged<LoginAttempt>> {
-    let mut rows = filtered(filter, scope)
-        .order_by((
-            user_login_history::login_at.desc(),
-            user_login_history::id.desc(),
-        ))
-        .select(LoginAttempt::as_select())
-        .limit(page.probe_limit())
-        .offset(page.offset)
-        .load(conn)
-        .await?;
-    let has_next = page.trim(&mut rows);
-    let total = if want_total {
-        Some(
-            filtered(filter, scope)
-                .select(count_star())
-                .get_result(conn)
-                .await?,
-        )
-    } else {
-        None
-    };
-    Ok(Paged {
-        rows,
-        has_next,
-        total,
-    })
+    let count = want_total.then(|| filtered(filter, scope).select(count_star()));
+    page::load_page!(
+        conn,
+        filtered(filter, scope)
+            .order_by((
+                user_login_history::login_at.desc(),
+                user_login_history::id.desc(),
+            ))
+            .select(LoginAttempt::as_select()),
+        count,
+        page
+    )
 }
 
 #[derive(Insertable)]

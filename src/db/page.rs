@@ -8,6 +8,35 @@ use diesel::pg::Pg;
 use diesel::query_builder::{AstPass, Query, QueryFragment, QueryId};
 use diesel::sql_types::BigInt;
 
+/// Loads the page `$page` of `$rows` (a filtered, ordered, scoped list) into a [`Paged`], and
+/// the size of the whole list with `$count` (an `Option` of a count query) when it is given.
+/// (A macro rather than a generic function: the boxed queries' lifetimes defeat the `Send`
+/// inference of the futures that call it.)
+macro_rules! load_page {
+    ($conn:expr, $rows:expr, $count:expr, $page:expr) => {{
+        let page: $crate::db::page::Page = $page;
+        let mut rows = diesel_async::RunQueryDsl::load(
+            diesel::QueryDsl::offset(
+                diesel::QueryDsl::limit($rows, page.probe_limit()),
+                page.offset,
+            ),
+            $conn,
+        )
+        .await?;
+        let has_next = page.trim(&mut rows);
+        let total = match $count {
+            Some(count) => Some(diesel_async::RunQueryDsl::get_result(count, $conn).await?),
+            None => None,
+        };
+        Ok($crate::db::page::Paged {
+            rows,
+            has_next,
+            total,
+        })
+    }};
+}
+pub(crate) use load_page;
+
 /// Which rows of an ordered list to return.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct Page {

@@ -8,7 +8,7 @@ use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
 use serde::Serialize;
 
-use super::page::{Page, Paged, PerParent, Ranked, group_per_parent};
+use super::page::{self, Page, Paged, PerParent, Ranked, group_per_parent};
 use super::schema::{union_members, unions};
 use super::{DbConn, Direction, Listing, like_pattern, scope};
 use crate::domain::members::{Gender, MaritalStatus};
@@ -253,28 +253,10 @@ pub async fn list(
             query.order_by((updated_at.desc(), id.desc()))
         }
     };
-    let mut rows = query
-        .select(UnionMember::as_select())
-        .limit(page.probe_limit())
-        .offset(page.offset)
-        .load(conn)
-        .await?;
-    let has_next = page.trim(&mut rows);
-    let total = if listing.want_total {
-        Some(
-            filtered(filter, scope, listing)
-                .select(count_star())
-                .get_result(conn)
-                .await?,
-        )
-    } else {
-        None
-    };
-    Ok(Paged {
-        rows,
-        has_next,
-        total,
-    })
+    let count = listing
+        .want_total
+        .then(|| filtered(filter, scope, listing).select(count_star()));
+    page::load_page!(conn, query.select(UnionMember::as_select()), count, page)
 }
 
 /// A page of the live members of each of `unions` (in scope), by name: one statement for all.

@@ -8,7 +8,7 @@ use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
 use serde::Serialize;
 
-use super::page::{Page, Paged, PerParent, Ranked, group_per_parent};
+use super::page::{self, Page, Paged, PerParent, Ranked, group_per_parent};
 use super::schema::{unions, users};
 use super::{DbConn, Direction, Listing, like_pattern, scope};
 use crate::domain::permissions::Scope;
@@ -190,28 +190,10 @@ pub async fn list(
             query.order_by((unions::updated_at.desc(), unions::id.desc()))
         }
     };
-    let mut rows = query
-        .select(Union::as_select())
-        .limit(page.probe_limit())
-        .offset(page.offset)
-        .load(conn)
-        .await?;
-    let has_next = page.trim(&mut rows);
-    let total = if listing.want_total {
-        Some(
-            filtered(filter, scope, listing)
-                .select(count_star())
-                .get_result(conn)
-                .await?,
-        )
-    } else {
-        None
-    };
-    Ok(Paged {
-        rows,
-        has_next,
-        total,
-    })
+    let count = listing
+        .want_total
+        .then(|| filtered(filter, scope, listing).select(count_star()));
+    page::load_page!(conn, query.select(Union::as_select()), count, page)
 }
 
 /// A page of the live unions of each of `officers` (in scope), by name: one statement for all.

@@ -8,7 +8,7 @@ use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
 use serde::Serialize;
 
-use super::page::{Page, Paged};
+use super::page::{self, Page, Paged};
 use super::schema::user_notes;
 use super::{DbConn, scope};
 use crate::domain::{UserId, UserNoteId};
@@ -87,33 +87,16 @@ pub async fn list(
     want_total: bool,
     page: Page,
 ) -> QueryResult<Paged<UserNote>> {
-    let mut rows = user_notes::table
-        .filter(user_notes::user_id.eq(user))
-        .filter(readable(reader, include_deleted))
-        .order_by((user_notes::created_at.desc(), user_notes::id.desc()))
-        .select(UserNote::as_select())
-        .limit(page.probe_limit())
-        .offset(page.offset)
-        .load(conn)
-        .await?;
-    let has_next = page.trim(&mut rows);
-    let total = if want_total {
-        Some(
-            user_notes::table
-                .filter(user_notes::user_id.eq(user))
-                .filter(readable(reader, include_deleted))
-                .select(count_star())
-                .get_result(conn)
-                .await?,
-        )
-    } else {
-        None
+    let about = |user: UserId| {
+        user_notes::table
+            .filter(user_notes::user_id.eq(user))
+            .filter(readable(reader, include_deleted))
     };
-    Ok(Paged {
-        rows,
-        has_next,
-        total,
-    })
+    let rows = about(user)
+        .order_by((user_notes::created_at.desc(), user_notes::id.desc()))
+        .select(UserNote::as_select());
+    let count = want_total.then(|| about(user).select(count_star()));
+    page::load_page!(conn, rows, count, page)
 }
 
 pub async fn insert(

@@ -179,7 +179,10 @@ pub struct AssignmentQuery;
 #[Object]
 impl AssignmentQuery {
     /// Unions' changes of officer and members' moves in your scope, newest first.
-    #[graphql(guard = "LoggedIn")]
+    #[graphql(
+        guard = "LoggedIn",
+        complexity = "super::pagination::cost(first, child_complexity)"
+    )]
     async fn assignment_history(
         &self,
         ctx: &Context<'_>,

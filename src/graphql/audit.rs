@@ -206,7 +206,10 @@ pub struct RecordsQuery;
 impl RecordsQuery {
     /// The audit log, newest first: everything for administrators; the entries of themselves
     /// and their officers for supervisors; refused for credit officers.
-    #[graphql(guard = "LoggedIn")]
+    #[graphql(
+        guard = "LoggedIn",
+        complexity = "super::pagination::cost(first, child_complexity)"
+    )]
     async fn audit_logs(
         &self,
         ctx: &Context<'_>,
@@ -231,7 +234,10 @@ impl RecordsQuery {
 
     /// The history of one record (e.g. `entityName: "Union"`), oldest first, as far as you may
     /// read the audit log.
-    #[graphql(guard = "LoggedIn")]
+    #[graphql(
+        guard = "LoggedIn",
+        complexity = "super::pagination::cost(first, child_complexity)"
+    )]
     async fn audit_trail(
         &self,
         ctx: &Context<'_>,
@@ -258,7 +264,10 @@ impl RecordsQuery {
 
     /// Login attempts, newest first, of the staff you may see (attempts on unknown emails:
     /// administrators only).
-    #[graphql(guard = "LoggedIn")]
+    #[graphql(
+        guard = "LoggedIn",
+        complexity = "super::pagination::cost(first, child_complexity)"
+    )]
     async fn login_history(
         &self,
         ctx: &Context<'_>,

@@ -277,7 +277,10 @@ impl CatalogQuery {
     }
 
     /// The loan products, filtered and sorted.
-    #[graphql(guard = "LoggedIn")]
+    #[graphql(
+        guard = "LoggedIn",
+        complexity = "super::pagination::cost(first, child_complexity)"
+    )]
     async fn loan_types(
         &self,
         ctx: &Context<'_>,
@@ -328,7 +331,10 @@ impl CatalogQuery {
     }
 
     /// The document types, by name.
-    #[graphql(guard = "LoggedIn")]
+    #[graphql(
+        guard = "LoggedIn",
+        complexity = "super::pagination::cost(first, child_complexity)"
+    )]
     async fn document_types(
         &self,
         ctx: &Context<'_>,

@@ -277,6 +277,21 @@ mod tests {
     }
 
     #[test]
+    fn errors_shared_by_a_loader_keep_their_code() {
+        let shared = Arc::new(ServiceError::Unavailable(
+            "The database is unavailable.".into(),
+        ));
+        let error = async_graphql::Error::from(shared);
+        let mut server_error = error.into_server_error(async_graphql::Pos::default());
+        finish_error(&mut server_error, None);
+        assert_eq!(
+            code_of(&server_error).as_deref(),
+            Some("SERVICE_UNAVAILABLE")
+        );
+        assert_eq!(server_error.message, "The database is unavailable.");
+    }
+
+    #[test]
     fn internal_details_never_reach_the_client() {
         let error: async_graphql::Error = ServiceError::internal(anyhow::anyhow!(
             "duplicate key value violates unique constraint \"users_email_key\""

@@ -168,6 +168,7 @@ impl UnionMember {
     }
 
     /// The member's moves between unions, newest first.
+    #[graphql(complexity = "super::pagination::cost(first, child_complexity)")]
     async fn reassignments(
         &self,
         ctx: &Context<'_>,
@@ -375,7 +376,10 @@ impl UnionMemberQuery {
     }
 
     /// The members in your scope, filtered and sorted.
-    #[graphql(guard = "LoggedIn")]
+    #[graphql(
+        guard = "LoggedIn",
+        complexity = "super::pagination::cost(first, child_complexity)"
+    )]
     async fn union_members(
         &self,
         ctx: &Context<'_>,

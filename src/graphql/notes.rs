@@ -106,7 +106,10 @@ pub struct NoteQuery;
 impl NoteQuery {
     /// The notes about a member of staff you may see, newest first; private notes only for
     /// their author and administrators.
-    #[graphql(guard = "LoggedIn")]
+    #[graphql(
+        guard = "LoggedIn",
+        complexity = "super::pagination::cost(first, child_complexity)"
+    )]
     async fn user_notes(
         &self,
         ctx: &Context<'_>,

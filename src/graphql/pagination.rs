@@ -35,6 +35,18 @@ fn decode_cursor(cursor: &str) -> Option<i64> {
     (position >= 0).then_some(position)
 }
 
+/// The complexity of a connection field for the query's complexity limit: its children weigh
+/// once per node it may return (`first`, or the default page; at most the default maximum page,
+/// since a larger `first` is clamped).
+pub fn cost(first: Option<i32>, child_complexity: usize) -> usize {
+    let most = i64::try_from(crate::config::Limits::default().page_size).unwrap_or(i64::MAX);
+    let nodes = first.map_or(DEFAULT_PAGE_SIZE, i64::from).clamp(1, most);
+    usize::try_from(nodes)
+        .unwrap_or(usize::MAX)
+        .saturating_mul(child_complexity)
+        .saturating_add(1)
+}
+
 /// The `first` and `after` arguments of a connection field, checked.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct PageArgs {
@@ -224,6 +236,15 @@ where
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_connection_weighs_its_children_once_per_node() {
+        assert_eq!(cost(Some(50), 3), 151);
+        assert_eq!(cost(None, 3), 61);
+        assert_eq!(cost(Some(0), 3), 4);
+        // A `first` above the page size is clamped, and weighs as the page size.
+        assert_eq!(cost(Some(100_000), 2), 1001);
+    }
 
     #[test]
     fn cursors_round_trip_and_reject_foreign_text() {

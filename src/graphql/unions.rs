@@ -76,6 +76,7 @@ impl Union {
     }
 
     /// The union's live members, by name.
+    #[graphql(complexity = "super::pagination::cost(first, child_complexity)")]
     async fn members(
         &self,
         ctx: &Context<'_>,
@@ -114,6 +115,7 @@ impl Union {
     }
 
     /// The union's changes of credit officer, newest first.
+    #[graphql(complexity = "super::pagination::cost(first, child_complexity)")]
     async fn assignment_history(
         &self,
         ctx: &Context<'_>,
@@ -232,7 +234,10 @@ impl UnionQuery {
     }
 
     /// The unions in your scope, filtered and sorted.
-    #[graphql(guard = "LoggedIn")]
+    #[graphql(
+        guard = "LoggedIn",
+        complexity = "super::pagination::cost(first, child_complexity)"
+    )]
     async fn unions(
         &self,
         ctx: &Context<'_>,

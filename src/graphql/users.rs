@@ -115,6 +115,7 @@ impl User {
     }
 
     /// The credit officers this user supervises, by name.
+    #[graphql(complexity = "super::pagination::cost(first, child_complexity)")]
     async fn credit_officers(
         &self,
         ctx: &Context<'_>,
@@ -136,6 +137,7 @@ impl User {
     }
 
     /// The unions this credit officer manages, by name.
+    #[graphql(complexity = "super::pagination::cost(first, child_complexity)")]
     async fn unions(
         &self,
         ctx: &Context<'_>,
@@ -267,7 +269,10 @@ impl UserQuery {
     }
 
     /// The staff you may see, filtered and sorted.
-    #[graphql(guard = "LoggedIn")]
+    #[graphql(
+        guard = "LoggedIn",
+        complexity = "super::pagination::cost(first, child_complexity)"
+    )]
     async fn users(
         &self,
         ctx: &Context<'_>,

@@ -4,6 +4,7 @@
 mod support;
 
 mod abuse;
+mod audit_trail;
 mod auth;
 mod bootstrap;
 mod cli;
@@ -11,6 +12,8 @@ mod database;
 mod graphiql;
 mod health;
 mod http;
+mod matrix;
 mod migrations;
 mod portfolio;
+mod rules;
 mod schema;

@@ -172,7 +172,6 @@ async fn out_of_scope_objects_read_as_not_found_by_id_and_through_nested_fields(
     assert_eq!(officers["totalCount"], 1);
     assert_eq!(officers["nodes"][0]["email"], org.officer.user.email);
     assert_eq!(names(&officers["nodes"][0]["unions"]), ["Oja Oba Traders"]);
-    let _ = &org.other_supervisor;
 }
 
 #[tokio::test]
@@ -217,6 +216,40 @@ async fn acting_on_a_visible_object_without_the_right_is_forbidden_and_changes_n
             .iter()
             .all(|action| action != "UNION_REASSIGNED")
     );
-    let _ = org.session(Role::Admin);
-    let _ = &org.member;
+}
+
+#[tokio::test]
+async fn five_hundred_members_with_their_union_and_officer_cost_at_most_five_statements() {
+    let app = TestApp::spawn().await;
+    let admin = app.login_as(Role::Admin).await;
+    let mut unions = Vec::new();
+    for _ in 0..4 {
+        let officer = UserFactory::new().insert(&app).await;
+        for _ in 0..5 {
+            unions.push(UnionFactory::new(&officer).insert(&app).await);
+        }
+    }
+    for n in 0..520 {
+        MemberFactory::new(&unions[n % unions.len()])
+            .insert(&app)
+            .await;
+    }
+    let before = app.statements();
+    let response = app
+        .gql("{ unionMembers(first: 500) { nodes { union { name creditOfficer { email } } } } }")
+        .by(&admin)
+        .send()
+        .await;
+    let cost = app.statements() - before;
+    let nodes = response.data()["unionMembers"]["nodes"]
+        .as_array()
+        .expect("nodes")
+        .clone();
+    assert_eq!(nodes.len(), 500);
+    assert!(
+        nodes
+            .iter()
+            .all(|node| node["union"]["creditOfficer"]["email"].is_string())
+    );
+    assert!(cost <= 5, "statements: {cost}");
 }

@@ -231,6 +231,22 @@ impl GqlRequest<'_> {
         self
     }
 
+    /// Sets every variable of `variables` (a JSON object).
+    pub fn vars(mut self, variables: &Value) -> Self {
+        for (name, value) in variables.as_object().into_iter().flatten() {
+            self.variables[name] = value.clone();
+        }
+        self
+    }
+
+    /// Sends the request with the token of `session`, or anonymously.
+    pub fn by_opt(self, session: Option<&Session>) -> Self {
+        match session {
+            Some(session) => self.by(session),
+            None => self,
+        }
+    }
+
     pub fn token(mut self, token: &str) -> Self {
         self.token = Some(token.to_owned());
         self

@@ -211,3 +211,73 @@ impl MemberFactory {
         .expect("insert member")
     }
 }
+
+/// A loan product, inserted directly.
+pub async fn insert_loan_type(app: &TestApp, name: &str) -> db::loan_types::LoanType {
+    use rust_decimal_macros::dec;
+    let now = app.state.clock.now();
+    let mut conn = app.conn().await;
+    db::loan_types::insert(
+        &mut conn,
+        &db::loan_types::LoanTypeFields {
+            name: name.to_owned(),
+            description: None,
+            min_amount: dec!(5000),
+            max_amount: dec!(100000),
+            term_unit: millennium::domain::products::TermUnit::Week,
+            min_term: 4,
+            max_term: 24,
+            interest_rate: dec!(2.5),
+            interest_method: millennium::domain::products::InterestMethod::Flat,
+            default_processing_fee: dec!(500),
+            default_penalty_fee_per_day: dec!(50),
+            is_active: true,
+        },
+        now,
+    )
+    .await
+    .expect("insert loan type")
+}
+
+/// A loan of `member` in `status`, inserted directly (the loan lifecycle comes with the loans
+/// themselves); returns its id.
+pub async fn insert_loan(
+    app: &TestApp,
+    member: &UnionMember,
+    loan_type: &db::loan_types::LoanType,
+    officer: UserId,
+    status: millennium::domain::LoanStatus,
+) -> uuid::Uuid {
+    use diesel::prelude::*;
+    use diesel_async::RunQueryDsl;
+    use millennium::db::schema::loans;
+    use rust_decimal_macros::dec;
+
+    let mut conn = app.conn().await;
+    let now = app.state.clock.now();
+    let number = db::counters::next(&mut conn, db::counters::LOAN_NUMBER, now)
+        .await
+        .expect("next loan number");
+    let start = now.date_naive();
+    diesel::insert_into(loans::table)
+        .values((
+            loans::loan_number.eq(format!("LN{number:08}")),
+            loans::union_member_id.eq(member.id),
+            loans::union_id.eq(member.union_id),
+            loans::loan_type_id.eq(loan_type.id),
+            loans::principal_amount.eq(dec!(20000)),
+            loans::term_count.eq(8),
+            loans::term_unit.eq("WEEK"),
+            loans::start_date.eq(start),
+            loans::end_date.eq(start + chrono::Days::new(56)),
+            loans::status.eq(status),
+            loans::created_by_user_id.eq(officer),
+            loans::assigned_officer_id.eq(officer),
+            loans::created_at.eq(now),
+            loans::updated_at.eq(now),
+        ))
+        .returning(loans::id)
+        .get_result(&mut conn)
+        .await
+        .expect("insert loan")
+}

@@ -5,8 +5,10 @@ pub mod app;
 pub mod db;
 pub mod factories;
 pub mod http_client;
+pub mod json;
 pub mod org;
 pub mod records;
+pub mod scenario;
 
 pub use app::TestApp;
 pub use factories::{MemberFactory, UnionFactory, UserFactory};

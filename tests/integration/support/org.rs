@@ -83,3 +83,29 @@ impl Org {
         }
     }
 }
+
+/// Who sends a request in a role matrix: nobody, someone of the first team (or the
+/// administrator), or someone of the second team.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Who {
+    Anonymous,
+    Admin,
+    Supervisor,
+    Officer,
+    OtherSupervisor,
+    OtherOfficer,
+}
+
+impl Org {
+    /// The session of `who` (none for [`Who::Anonymous`]).
+    pub fn as_who(&self, who: Who) -> Option<&Session> {
+        match who {
+            Who::Anonymous => None,
+            Who::Admin => Some(self.session(Role::Admin)),
+            Who::Supervisor => Some(self.session(Role::Supervisor)),
+            Who::Officer => Some(self.session(Role::CreditOfficer)),
+            Who::OtherSupervisor => Some(&self.other_supervisor),
+            Who::OtherOfficer => Some(&self.other_officer),
+        }
+    }
+}

@@ -2,6 +2,7 @@
 
 use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
+use millennium::db::audit_logs::AuditLog;
 use millennium::db::schema::{audit_logs, user_login_history};
 
 use super::TestApp;
@@ -10,6 +11,26 @@ use super::TestApp;
 pub async fn audit_actions(app: &TestApp) -> Vec<String> {
     audit_logs::table
         .select(audit_logs::action)
+        .order((audit_logs::created_at.asc(), audit_logs::id.asc()))
+        .load(&mut app.conn().await)
+        .await
+        .expect("audit rows")
+}
+
+/// How many rows the audit log holds.
+pub async fn audit_count(app: &TestApp) -> i64 {
+    audit_logs::table
+        .count()
+        .get_result(&mut app.conn().await)
+        .await
+        .expect("audit count")
+}
+
+/// The audit rows written for the request with this `x-request-id`, oldest first.
+pub async fn audit_rows_of_request(app: &TestApp, request_id: &str) -> Vec<AuditLog> {
+    audit_logs::table
+        .filter(audit_logs::request_id.eq(request_id))
+        .select(AuditLog::as_select())
         .order((audit_logs::created_at.asc(), audit_logs::id.asc()))
         .load(&mut app.conn().await)
         .await

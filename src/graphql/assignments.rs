@@ -65,6 +65,7 @@ async fn union(ctx: &Context<'_>, id: Option<UnionId>) -> Result<Option<Union>> 
 
 #[Object]
 impl AssignmentChange {
+    /// The record's id (a UUID).
     async fn id(&self) -> ID {
         match &self.0 {
             rows::AssignmentChange::Union(change) => id(change.id),
@@ -72,6 +73,7 @@ impl AssignmentChange {
         }
     }
 
+    /// A union's change of officer, or a member's move.
     async fn kind(&self) -> AssignmentKind {
         match &self.0 {
             rows::AssignmentChange::Union(_) => AssignmentKind::UnionOfficer,
@@ -101,6 +103,7 @@ impl AssignmentChange {
         }
     }
 
+    /// For a member's move: the member, when in your scope.
     async fn union_member(&self, ctx: &Context<'_>) -> Result<Option<UnionMember>> {
         let rows::AssignmentChange::Member(change) = &self.0 else {
             return Ok(None);
@@ -128,6 +131,7 @@ impl AssignmentChange {
         user(ctx, Some(by)).await
     }
 
+    /// Why the change was made, as given by the person who made it.
     async fn reason(&self) -> Option<&str> {
         match &self.0 {
             rows::AssignmentChange::Union(change) => change.reason.as_deref(),
@@ -135,6 +139,7 @@ impl AssignmentChange {
         }
     }
 
+    /// When the change was made.
     async fn changed_at(&self) -> DateTime<Utc> {
         self.0.changed_at()
     }

@@ -29,6 +29,7 @@ impl From<db::audit_logs::AuditLog> for AuditLog {
 
 #[Object]
 impl AuditLog {
+    /// The record's id (a UUID).
     async fn id(&self) -> ID {
         id(self.0.id)
     }
@@ -43,6 +44,7 @@ impl AuditLog {
         &self.0.entity_name
     }
 
+    /// The id of the record changed.
     async fn entity_id(&self) -> Option<ID> {
         self.0.entity_id.map(id)
     }
@@ -62,6 +64,7 @@ impl AuditLog {
         self.0.metadata.clone().map(Json)
     }
 
+    /// Who made the change (null for the system).
     async fn actor_user_id(&self) -> Option<ID> {
         self.0.actor_user_id.map(id)
     }
@@ -74,10 +77,12 @@ impl AuditLog {
         Ok(found(ctx.loaders()?.user.load_one(actor).await)?.map(User))
     }
 
+    /// The client address of the request.
     async fn ip_address(&self) -> Option<&str> {
         self.0.ip_address.as_deref()
     }
 
+    /// The client program of the request.
     async fn user_agent(&self) -> Option<&str> {
         self.0.user_agent.as_deref()
     }
@@ -87,6 +92,7 @@ impl AuditLog {
         self.0.request_id.as_deref()
     }
 
+    /// When the record was created.
     async fn created_at(&self) -> DateTime<Utc> {
         self.0.created_at
     }
@@ -104,6 +110,7 @@ impl From<db::login_history::LoginAttempt> for LoginAttempt {
 
 #[Object]
 impl LoginAttempt {
+    /// The record's id (a UUID).
     async fn id(&self) -> ID {
         id(self.0.id)
     }
@@ -113,6 +120,7 @@ impl LoginAttempt {
         self.0.user_id.map(id)
     }
 
+    /// The member of staff, when you may see them.
     async fn user(&self, ctx: &Context<'_>) -> Result<Option<User>> {
         let Some(user) = self.0.user_id else {
             return Ok(None);
@@ -125,18 +133,22 @@ impl LoginAttempt {
         &self.0.email_tried
     }
 
+    /// When the attempt was made.
     async fn login_at(&self) -> DateTime<Utc> {
         self.0.login_at
     }
 
+    /// The client address of the request.
     async fn ip_address(&self) -> Option<&str> {
         self.0.ip_address.as_deref()
     }
 
+    /// The client program of the request.
     async fn user_agent(&self) -> Option<&str> {
         self.0.user_agent.as_deref()
     }
 
+    /// Whether the password was right and the login went through.
     async fn success(&self) -> bool {
         self.0.success
     }

@@ -48,6 +48,7 @@ impl From<db::loan_types::LoanType> for LoanType {
 
 #[Object]
 impl LoanType {
+    /// The record's id (a UUID).
     async fn id(&self) -> ID {
         id(self.0.id)
     }
@@ -57,6 +58,7 @@ impl LoanType {
         &self.0.name
     }
 
+    /// What it is for, for staff.
     async fn description(&self) -> Option<&str> {
         self.0.description.as_deref()
     }
@@ -71,6 +73,7 @@ impl LoanType {
         self.0.max_amount
     }
 
+    /// The period of the installments: DAY, WEEK or MONTH.
     async fn term_unit(&self) -> TermUnit {
         self.0.term_unit.into()
     }
@@ -90,14 +93,17 @@ impl LoanType {
         self.0.interest_rate
     }
 
+    /// FLAT (on the principal) or DECLINING_BALANCE (on what is still owed).
     async fn interest_method(&self) -> InterestMethod {
         self.0.interest_method.into()
     }
 
+    /// The processing fee a new loan gets unless set otherwise.
     async fn default_processing_fee(&self) -> Decimal {
         self.0.default_processing_fee
     }
 
+    /// The penalty per day late a new loan gets unless set otherwise.
     async fn default_penalty_fee_per_day(&self) -> Decimal {
         self.0.default_penalty_fee_per_day
     }
@@ -107,14 +113,17 @@ impl LoanType {
         self.0.is_active
     }
 
+    /// When the record was created.
     async fn created_at(&self) -> DateTime<Utc> {
         self.0.created_at
     }
 
+    /// When the record last changed.
     async fn updated_at(&self) -> DateTime<Utc> {
         self.0.updated_at
     }
 
+    /// When the record was deleted; only administrators see deleted records (`includeDeleted`).
     async fn deleted_at(&self) -> Option<DateTime<Utc>> {
         self.0.deleted_at
     }
@@ -132,6 +141,7 @@ impl From<db::document_types::DocumentType> for DocumentType {
 
 #[Object]
 impl DocumentType {
+    /// The record's id (a UUID).
     async fn id(&self) -> ID {
         id(self.0.id)
     }
@@ -141,26 +151,32 @@ impl DocumentType {
         &self.0.code
     }
 
+    /// The name shown to staff.
     async fn name(&self) -> &str {
         &self.0.name
     }
 
+    /// What it is for, for staff.
     async fn description(&self) -> Option<&str> {
         self.0.description.as_deref()
     }
 
+    /// Whether it can be used for new records.
     async fn is_active(&self) -> bool {
         self.0.is_active
     }
 
+    /// When the record was created.
     async fn created_at(&self) -> DateTime<Utc> {
         self.0.created_at
     }
 
+    /// When the record last changed.
     async fn updated_at(&self) -> DateTime<Utc> {
         self.0.updated_at
     }
 
+    /// When the record was deleted; only administrators see deleted records (`includeDeleted`).
     async fn deleted_at(&self) -> Option<DateTime<Utc>> {
         self.0.deleted_at
     }

@@ -51,6 +51,7 @@ impl From<db::union_members::UnionMember> for UnionMember {
 
 #[Object]
 impl UnionMember {
+    /// The record's id (a UUID).
     async fn id(&self) -> ID {
         id(self.0.id)
     }
@@ -60,10 +61,12 @@ impl UnionMember {
         &self.0.code
     }
 
+    /// Given name.
     async fn first_name(&self) -> &str {
         &self.0.first_name
     }
 
+    /// Family name.
     async fn last_name(&self) -> &str {
         &self.0.last_name
     }
@@ -73,58 +76,72 @@ impl UnionMember {
         format!("{} {}", self.0.first_name, self.0.last_name)
     }
 
+    /// Phone number, as entered (e.g. `+2348031234567`).
     async fn phone(&self) -> Option<&str> {
         self.0.phone.as_deref()
     }
 
+    /// Email address, lower-case.
     async fn email(&self) -> Option<&str> {
         self.0.email.as_deref()
     }
 
+    /// Postal or street address.
     async fn address(&self) -> Option<&str> {
         self.0.address.as_deref()
     }
 
+    /// A member is at least 16 years old.
     async fn date_of_birth(&self) -> Option<NaiveDate> {
         self.0.date_of_birth
     }
 
+    /// As recorded at registration.
     async fn gender(&self) -> Option<Gender> {
         self.0.gender.map(Into::into)
     }
 
+    /// As recorded at registration.
     async fn marital_status(&self) -> Option<MaritalStatus> {
         self.0.marital_status.map(Into::into)
     }
 
+    /// Trade or occupation (e.g. fabric seller).
     async fn profession(&self) -> Option<&str> {
         self.0.profession.as_deref()
     }
 
+    /// Employer or business name.
     async fn company(&self) -> Option<&str> {
         self.0.company.as_deref()
     }
 
+    /// Town or city.
     async fn city(&self) -> Option<&str> {
         self.0.city.as_deref()
     }
 
+    /// Nigerian state (or region).
     async fn state(&self) -> Option<&str> {
         self.0.state.as_deref()
     }
 
+    /// Country.
     async fn country(&self) -> Option<&str> {
         self.0.country.as_deref()
     }
 
+    /// Postal code.
     async fn zip_code(&self) -> Option<&str> {
         self.0.zip_code.as_deref()
     }
 
+    /// Free text about the member.
     async fn note(&self) -> Option<&str> {
         self.0.note.as_deref()
     }
 
+    /// Address of a profile picture, for the frontend.
     async fn profile_image(&self) -> Option<&str> {
         self.0.profile_image.as_deref()
     }
@@ -138,10 +155,12 @@ impl UnionMember {
         id(self.0.union_id)
     }
 
+    /// When the record was created.
     async fn created_at(&self) -> DateTime<Utc> {
         self.0.created_at
     }
 
+    /// When the record last changed.
     async fn updated_at(&self) -> DateTime<Utc> {
         self.0.updated_at
     }

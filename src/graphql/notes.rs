@@ -26,6 +26,7 @@ impl From<db::user_notes::UserNote> for UserNote {
 
 #[Object]
 impl UserNote {
+    /// The record's id (a UUID).
     async fn id(&self) -> ID {
         id(self.0.id)
     }
@@ -35,18 +36,22 @@ impl UserNote {
         id(self.0.user_id)
     }
 
+    /// The member of staff, when you may see them.
     async fn user(&self, ctx: &Context<'_>) -> Result<Option<User>> {
         Ok(found(ctx.loaders()?.user.load_one(self.0.user_id).await)?.map(User))
     }
 
+    /// A short heading.
     async fn title(&self) -> &str {
         &self.0.title
     }
 
+    /// The note itself.
     async fn content(&self) -> &str {
         &self.0.content
     }
 
+    /// A free label to group notes (e.g. PERFORMANCE).
     async fn category(&self) -> Option<&str> {
         self.0.category.as_deref()
     }
@@ -56,23 +61,28 @@ impl UserNote {
         self.0.is_private
     }
 
+    /// Who wrote the note.
     async fn created_by_user_id(&self) -> ID {
         id(self.0.created_by_user_id)
     }
 
+    /// Who wrote the note, when you may see them.
     async fn created_by(&self, ctx: &Context<'_>) -> Result<Option<User>> {
         let author = self.0.created_by_user_id;
         Ok(found(ctx.loaders()?.user.load_one(author).await)?.map(User))
     }
 
+    /// When the record was created.
     async fn created_at(&self) -> DateTime<Utc> {
         self.0.created_at
     }
 
+    /// When the record last changed.
     async fn updated_at(&self) -> DateTime<Utc> {
         self.0.updated_at
     }
 
+    /// When the record was deleted; only administrators see deleted records (`includeDeleted`).
     async fn deleted_at(&self) -> Option<DateTime<Utc>> {
         self.0.deleted_at
     }

@@ -23,15 +23,19 @@ pub struct CompanySettings(db::settings::CompanySettings);
 
 #[Object]
 impl CompanySettings {
+    /// The name shown to staff.
     async fn name(&self) -> &str {
         &self.0.name
     }
+    /// Email address, lower-case.
     async fn email(&self) -> Option<&str> {
         self.0.email.as_deref()
     }
+    /// Phone number, as entered (e.g. `+2348031234567`).
     async fn phone(&self) -> Option<&str> {
         self.0.phone.as_deref()
     }
+    /// Postal or street address.
     async fn address(&self) -> Option<&str> {
         self.0.address.as_deref()
     }
@@ -39,6 +43,7 @@ impl CompanySettings {
     async fn currency(&self) -> &str {
         &self.0.currency
     }
+    /// Shown before amounts (default ₦).
     async fn currency_symbol(&self) -> &str {
         &self.0.currency_symbol
     }
@@ -46,6 +51,7 @@ impl CompanySettings {
     async fn date_format(&self) -> &str {
         &self.0.date_format
     }
+    /// How the frontend shows times, e.g. `HH:mm`.
     async fn time_format(&self) -> &str {
         &self.0.time_format
     }
@@ -53,21 +59,27 @@ impl CompanySettings {
     async fn timezone(&self) -> &str {
         &self.0.timezone
     }
+    /// The organisation's logo, for the frontend.
     async fn logo_url(&self) -> Option<&str> {
         self.0.logo_url.as_deref()
     }
+    /// The favicon, for the frontend.
     async fn favicon_url(&self) -> Option<&str> {
         self.0.favicon_url.as_deref()
     }
+    /// A colour of the frontend's theme (`#rrggbb`).
     async fn primary_color(&self) -> Option<&str> {
         self.0.primary_color.as_deref()
     }
+    /// A colour of the frontend's theme (`#rrggbb`).
     async fn secondary_color(&self) -> Option<&str> {
         self.0.secondary_color.as_deref()
     }
+    /// A colour of the frontend's theme (`#rrggbb`).
     async fn accent_color(&self) -> Option<&str> {
         self.0.accent_color.as_deref()
     }
+    /// The frontend's theme (e.g. light or dark).
     async fn theme_mode(&self) -> Option<&str> {
         self.0.theme_mode.as_deref()
     }
@@ -75,6 +87,7 @@ impl CompanySettings {
     async fn maintenance_mode(&self) -> bool {
         self.0.maintenance_mode
     }
+    /// What users see while maintenance mode is on.
     async fn maintenance_message(&self) -> Option<&str> {
         self.0.maintenance_message.as_deref()
     }
@@ -82,12 +95,14 @@ impl CompanySettings {
     async fn penalty_grace_days(&self) -> i32 {
         self.0.penalty_grace_days
     }
+    /// Days after a due date before an installment counts as late.
     async fn default_grace_days(&self) -> i32 {
         self.0.default_grace_days
     }
     async fn allocation_order(&self) -> AllocationOrder {
         self.0.allocation_order.into()
     }
+    /// When the record last changed.
     async fn updated_at(&self) -> DateTime<Utc> {
         self.0.updated_at
     }

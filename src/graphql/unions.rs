@@ -34,10 +34,12 @@ impl From<db::unions::Union> for Union {
 
 #[Object]
 impl Union {
+    /// The record's id (a UUID).
     async fn id(&self) -> ID {
         id(self.0.id)
     }
 
+    /// The name shown to staff.
     async fn name(&self) -> &str {
         &self.0.name
     }
@@ -47,6 +49,7 @@ impl Union {
         self.0.location.as_deref()
     }
 
+    /// Postal or street address.
     async fn address(&self) -> Option<&str> {
         self.0.address.as_deref()
     }
@@ -56,10 +59,12 @@ impl Union {
         id(self.0.credit_officer_id)
     }
 
+    /// When the record was created.
     async fn created_at(&self) -> DateTime<Utc> {
         self.0.created_at
     }
 
+    /// When the record last changed.
     async fn updated_at(&self) -> DateTime<Utc> {
         self.0.updated_at
     }

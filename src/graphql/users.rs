@@ -31,6 +31,7 @@ impl From<db::users::User> for User {
 
 #[Object]
 impl User {
+    /// The record's id (a UUID).
     async fn id(&self) -> ID {
         id(self.0.id)
     }
@@ -40,6 +41,7 @@ impl User {
         &self.0.email
     }
 
+    /// What the account may do; see SPEC section 2.
     async fn role(&self) -> Role {
         self.0.role.into()
     }
@@ -49,10 +51,12 @@ impl User {
         self.0.is_active
     }
 
+    /// Given name.
     async fn first_name(&self) -> &str {
         &self.0.first_name
     }
 
+    /// Family name.
     async fn last_name(&self) -> &str {
         &self.0.last_name
     }
@@ -62,14 +66,17 @@ impl User {
         format!("{} {}", self.0.first_name, self.0.last_name)
     }
 
+    /// Phone number, as entered (e.g. `+2348031234567`).
     async fn phone(&self) -> Option<&str> {
         self.0.phone.as_deref()
     }
 
+    /// Postal or street address.
     async fn address(&self) -> Option<&str> {
         self.0.address.as_deref()
     }
 
+    /// Address of a profile picture, for the frontend.
     async fn profile_image(&self) -> Option<&str> {
         self.0.profile_image.as_deref()
     }
@@ -79,22 +86,27 @@ impl User {
         self.0.supervisor_id.map(id)
     }
 
+    /// The last successful login.
     async fn last_login_at(&self) -> Option<DateTime<Utc>> {
         self.0.last_login_at
     }
 
+    /// The last time the account was seen active.
     async fn last_activity_at(&self) -> Option<DateTime<Utc>> {
         self.0.last_activity_at
     }
 
+    /// How many times the account has logged in.
     async fn login_count(&self) -> i32 {
         self.0.login_count
     }
 
+    /// When the record was created.
     async fn created_at(&self) -> DateTime<Utc> {
         self.0.created_at
     }
 
+    /// When the record last changed.
     async fn updated_at(&self) -> DateTime<Utc> {
         self.0.updated_at
     }

@@ -4,6 +4,7 @@
 #[macro_use]
 mod text_enum;
 
+pub mod allocation;
 pub mod audit;
 pub mod email;
 pub mod ids;
@@ -15,6 +16,7 @@ pub mod password_policy;
 pub mod permissions;
 pub mod products;
 pub mod role;
+pub mod schedule;
 pub mod sessions;
 pub mod settings;
 pub mod unions;

@@ -1,6 +1,14 @@
-//! Money: exact decimals with two places (SPEC 3: `NUMERIC(14,2)`), and rates with four.
+//! Money: exact decimals with two places (SPEC 3: `NUMERIC(14,2)`), and rates with four. All
+//! rounding of money happens here: to two places, half to even.
 
-use rust_decimal::Decimal;
+use rust_decimal::{Decimal, RoundingStrategy};
+
+/// `value` rounded to two places, half to even (banker's rounding), with exactly two places.
+pub fn round(value: Decimal) -> Decimal {
+    let mut rounded = value.round_dp_with_strategy(2, RoundingStrategy::MidpointNearestEven);
+    rounded.rescale(2);
+    rounded
+}
 
 /// The largest amount a `NUMERIC(14,2)` column holds.
 pub fn max_amount() -> Decimal {
@@ -37,6 +45,15 @@ pub fn check_rate(value: Decimal) -> Result<(), &'static str> {
 mod tests {
     use super::*;
     use rust_decimal_macros::dec;
+
+    #[test]
+    fn rounding_is_half_to_even_with_two_places() {
+        assert_eq!(round(dec!(333.333)).to_string(), "333.33");
+        assert_eq!(round(dec!(0.125)).to_string(), "0.12");
+        assert_eq!(round(dec!(0.135)).to_string(), "0.14");
+        assert_eq!(round(dec!(-0.125)).to_string(), "-0.12");
+        assert_eq!(round(dec!(7)).to_string(), "7.00");
+    }
 
     #[test]
     fn amounts_have_two_places_and_no_sign() {

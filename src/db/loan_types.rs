@@ -129,7 +129,13 @@ pub async fn find(
         .optional()
 }
 
-pub async fn find_many(conn: &mut DbConn, ids: &[LoanTypeId]) -> QueryResult<Vec<LoanType>> {
+/// Live products among `ids`; for loaders (every member of staff reads the catalogue, so the
+/// scope does not narrow it).
+pub async fn find_many(
+    conn: &mut DbConn,
+    ids: &[LoanTypeId],
+    _scope: crate::domain::permissions::Scope,
+) -> QueryResult<Vec<LoanType>> {
     loan_types::table
         .filter(loan_types::id.eq_any(ids))
         .filter(loan_types::deleted_at.is_null())

@@ -1,14 +1,277 @@
-//! `loans`: what the portfolio needs of them so far — the open loans that follow a union's
-//! reassignment or a member's move, and the counts that block deletions.
+//! `loans`: the loans, read in the actor's scope through their union; the open loans that
+//! follow a union's reassignment or a member's move; the counts that block deletions.
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use diesel::dsl::count_star;
+use diesel::pg::Pg;
 use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
+use rust_decimal::Decimal;
+use serde::Serialize;
 
-use super::DbConn;
-use super::schema::loans;
-use crate::domain::{LoanStatus, UnionId, UnionMemberId, UserId};
+use super::page::{self, Page, Paged};
+use super::schema::{loans, union_members, unions};
+use super::{DbConn, Listing, like_pattern, scope};
+use crate::domain::permissions::Scope;
+use crate::domain::products::{InterestMethod, TermUnit};
+use crate::domain::{LoanId, LoanStatus, LoanTypeId, UnionId, UnionMemberId, UserId};
+
+/// A row of `loans`.
+#[derive(Debug, Clone, PartialEq, Queryable, Selectable, Identifiable, Serialize)]
+#[diesel(table_name = loans, check_for_backend(Pg))]
+#[serde(rename_all = "camelCase")]
+pub struct Loan {
+    pub id: LoanId,
+    pub loan_number: String,
+    pub union_member_id: UnionMemberId,
+    pub union_id: UnionId,
+    pub loan_type_id: LoanTypeId,
+    pub principal_amount: Decimal,
+    pub currency_code: String,
+    pub term_count: i32,
+    pub term_unit: TermUnit,
+    pub interest_rate: Decimal,
+    pub interest_method: InterestMethod,
+    pub start_date: NaiveDate,
+    pub end_date: NaiveDate,
+    pub processing_fee_amount: Decimal,
+    pub processing_fee_collected: bool,
+    pub penalty_fee_per_day_amount: Decimal,
+    pub status: LoanStatus,
+    pub status_reason: Option<String>,
+    pub created_by_user_id: UserId,
+    pub assigned_officer_id: UserId,
+    pub approved_by_user_id: Option<UserId>,
+    pub approved_at: Option<DateTime<Utc>>,
+    pub disbursed_at: Option<DateTime<Utc>>,
+    pub closed_at: Option<DateTime<Utc>>,
+    pub notes: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub deleted_at: Option<DateTime<Utc>>,
+}
+
+/// A new loan.
+#[derive(Debug, Insertable)]
+#[diesel(table_name = loans)]
+pub struct NewLoan<'a> {
+    pub loan_number: &'a str,
+    pub union_member_id: UnionMemberId,
+    pub union_id: UnionId,
+    pub loan_type_id: LoanTypeId,
+    pub principal_amount: Decimal,
+    pub currency_code: &'a str,
+    pub term_count: i32,
+    pub term_unit: TermUnit,
+    pub interest_rate: Decimal,
+    pub interest_method: InterestMethod,
+    pub start_date: NaiveDate,
+    pub end_date: NaiveDate,
+    pub processing_fee_amount: Decimal,
+    pub processing_fee_collected: bool,
+    pub penalty_fee_per_day_amount: Decimal,
+    pub status: LoanStatus,
+    pub created_by_user_id: UserId,
+    pub assigned_officer_id: UserId,
+    pub approved_by_user_id: Option<UserId>,
+    pub approved_at: Option<DateTime<Utc>>,
+    pub disbursed_at: Option<DateTime<Utc>>,
+    pub notes: Option<&'a str>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// Changes to a loan; `None` leaves a field as it is.
+#[derive(Debug, Default, AsChangeset)]
+#[diesel(table_name = loans)]
+pub struct LoanChanges<'a> {
+    pub principal_amount: Option<Decimal>,
+    pub term_count: Option<i32>,
+    pub start_date: Option<NaiveDate>,
+    pub end_date: Option<NaiveDate>,
+    pub processing_fee_amount: Option<Decimal>,
+    pub processing_fee_collected: Option<bool>,
+    pub penalty_fee_per_day_amount: Option<Decimal>,
+    pub status: Option<LoanStatus>,
+    pub status_reason: Option<Option<&'a str>>,
+    pub approved_by_user_id: Option<Option<UserId>>,
+    pub approved_at: Option<Option<DateTime<Utc>>>,
+    pub disbursed_at: Option<Option<DateTime<Utc>>>,
+    pub closed_at: Option<Option<DateTime<Utc>>>,
+    pub notes: Option<Option<&'a str>>,
+    pub updated_at: Option<DateTime<Utc>>,
+    pub deleted_at: Option<Option<DateTime<Utc>>>,
+}
+
+/// What `loans(filter: …)` narrows by.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
+pub struct LoanFilter {
+    pub status: Option<Vec<LoanStatus>>,
+    pub union_id: Option<UnionId>,
+    pub union_member_id: Option<UnionMemberId>,
+    pub credit_officer_id: Option<UserId>,
+    pub loan_type_id: Option<LoanTypeId>,
+    /// Part of the loan number, the member's name or code, or the union's name.
+    pub search: Option<String>,
+    pub created_from: Option<DateTime<Utc>>,
+    pub created_to: Option<DateTime<Utc>>,
+    pub principal_min: Option<Decimal>,
+    pub principal_max: Option<Decimal>,
+}
+
+/// The loans in `scope`, live ones only unless `include_deleted`.
+fn visible(scope: Scope, include_deleted: bool) -> scope::Condition<loans::table> {
+    let in_scope = scope::union_owned(loans::union_id, scope);
+    if include_deleted {
+        in_scope
+    } else {
+        Box::new(in_scope.and(loans::deleted_at.is_null()))
+    }
+}
+
+fn filtered(filter: &LoanFilter, scope: Scope, listing: Listing) -> loans::BoxedQuery<'static, Pg> {
+    let mut query = loans::table
+        .filter(visible(scope, listing.include_deleted))
+        .into_boxed();
+    if let Some(statuses) = &filter.status {
+        query = query.filter(loans::status.eq_any(statuses.clone()));
+    }
+    if let Some(union_id) = filter.union_id {
+        query = query.filter(loans::union_id.eq(union_id));
+    }
+    if let Some(member) = filter.union_member_id {
+        query = query.filter(loans::union_member_id.eq(member));
+    }
+    if let Some(officer) = filter.credit_officer_id {
+        query = query.filter(loans::assigned_officer_id.eq(officer));
+    }
+    if let Some(product) = filter.loan_type_id {
+        query = query.filter(loans::loan_type_id.eq(product));
+    }
+    if let Some(from) = filter.created_from {
+        query = query.filter(loans::created_at.ge(from));
+    }
+    if let Some(to) = filter.created_to {
+        query = query.filter(loans::created_at.le(to));
+    }
+    if let Some(min) = filter.principal_min {
+        query = query.filter(loans::principal_amount.ge(min));
+    }
+    if let Some(max) = filter.principal_max {
+        query = query.filter(loans::principal_amount.le(max));
+    }
+    if let Some(pattern) = filter.search.as_deref().and_then(like_pattern) {
+        let members = union_members::table.select(union_members::id).filter(
+            union_members::first_name
+                .concat(" ")
+                .concat(union_members::last_name)
+                .ilike(pattern.clone())
+                .or(union_members::code.ilike(pattern.clone())),
+        );
+        let unions = unions::table
+            .select(unions::id)
+            .filter(unions::name.ilike(pattern.clone()));
+        query = query.filter(
+            loans::loan_number
+                .ilike(pattern)
+                .or(loans::union_member_id.eq_any(members))
+                .or(loans::union_id.eq_any(unions)),
+        );
+    }
+    query
+}
+
+/// A loan by id, if it exists and is in scope (deleted ones only with `include_deleted`).
+pub async fn find(
+    conn: &mut DbConn,
+    id: LoanId,
+    scope: Scope,
+    include_deleted: bool,
+) -> QueryResult<Option<Loan>> {
+    loans::table
+        .filter(loans::id.eq(id))
+        .filter(visible(scope, include_deleted))
+        .select(Loan::as_select())
+        .first(conn)
+        .await
+        .optional()
+}
+
+/// A loan by number, if in scope.
+pub async fn find_by_number(
+    conn: &mut DbConn,
+    number: &str,
+    scope: Scope,
+) -> QueryResult<Option<Loan>> {
+    loans::table
+        .filter(loans::loan_number.eq(number))
+        .filter(visible(scope, false))
+        .select(Loan::as_select())
+        .first(conn)
+        .await
+        .optional()
+}
+
+/// The same as [`find`], locking the row until the transaction ends: money and lifecycle
+/// changes of one loan queue on it.
+pub async fn find_for_update(
+    conn: &mut DbConn,
+    id: LoanId,
+    scope: Scope,
+    include_deleted: bool,
+) -> QueryResult<Option<Loan>> {
+    loans::table
+        .filter(loans::id.eq(id))
+        .filter(visible(scope, include_deleted))
+        .select(Loan::as_select())
+        .for_update()
+        .first(conn)
+        .await
+        .optional()
+}
+
+/// Live loans in scope among `ids`; for loaders.
+pub async fn find_many(conn: &mut DbConn, ids: &[LoanId], scope: Scope) -> QueryResult<Vec<Loan>> {
+    loans::table
+        .filter(loans::id.eq_any(ids))
+        .filter(visible(scope, false))
+        .select(Loan::as_select())
+        .load(conn)
+        .await
+}
+
+/// One page of the loans in scope that pass `filter`, newest first.
+pub async fn list(
+    conn: &mut DbConn,
+    filter: &LoanFilter,
+    scope: Scope,
+    listing: Listing,
+    page: Page,
+) -> QueryResult<Paged<Loan>> {
+    let rows = filtered(filter, scope, listing)
+        .order_by((loans::created_at.desc(), loans::id.desc()))
+        .select(Loan::as_select());
+    let count = listing
+        .want_total
+        .then(|| filtered(filter, scope, listing).select(count_star()));
+    page::load_page!(conn, rows, count, page)
+}
+
+pub async fn insert(conn: &mut DbConn, new: &NewLoan<'_>) -> QueryResult<Loan> {
+    diesel::insert_into(loans::table)
+        .values(new)
+        .returning(Loan::as_returning())
+        .get_result(conn)
+        .await
+}
+
+pub async fn update(conn: &mut DbConn, id: LoanId, changes: &LoanChanges<'_>) -> QueryResult<Loan> {
+    diesel::update(loans::table.find(id))
+        .set(changes)
+        .returning(Loan::as_returning())
+        .get_result(conn)
+        .await
+}
 
 /// The union's open loans get `officer` as their assigned officer; returns how many.
 pub async fn reassign_open_of_union(
@@ -102,5 +365,29 @@ pub async fn count_by_union(
         .group_by(loans::union_id)
         .select((loans::union_id, count_star()))
         .load(conn)
+        .await
+}
+
+/// The member's live open loan, if any (at most one: the partial unique index).
+pub async fn open_of_member(conn: &mut DbConn, member: UnionMemberId) -> QueryResult<Option<Loan>> {
+    loans::table
+        .filter(loans::union_member_id.eq(member))
+        .filter(loans::deleted_at.is_null())
+        .filter(loans::status.eq_any(LoanStatus::OPEN))
+        .select(Loan::as_select())
+        .first(conn)
+        .await
+        .optional()
+}
+
+/// How many live (not reversed) repayments a loan has.
+pub async fn count_live_repayments(conn: &mut DbConn, loan: LoanId) -> QueryResult<i64> {
+    use super::schema::repayments;
+    repayments::table
+        .filter(repayments::loan_id.eq(loan))
+        .filter(repayments::reversed_at.is_null())
+        .filter(repayments::deleted_at.is_null())
+        .select(count_star())
+        .get_result(conn)
         .await
 }

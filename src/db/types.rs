@@ -11,11 +11,12 @@ use diesel::sql_types;
 use crate::domain::audit::AuditAction;
 use crate::domain::members::{Gender, MaritalStatus};
 use crate::domain::products::{InterestMethod, TermUnit};
+use crate::domain::schedule::ScheduleStatus;
 use crate::domain::sessions::{LoginFailure, RevokeReason};
 use crate::domain::settings::AllocationOrder;
 use crate::domain::{
     AuditLogId, DocumentTypeId, LoanId, LoanStatus, LoanTypeId, LoginAttemptId, Role,
-    SessionFamilyId, SessionId, UnionId, UnionMemberId, UserId, UserNoteId,
+    ScheduleItemId, SessionFamilyId, SessionId, UnionId, UnionMemberId, UserId, UserNoteId,
 };
 
 macro_rules! uuid_column {
@@ -79,6 +80,7 @@ uuid_column!(
     DocumentTypeId,
     UserNoteId,
     LoanId,
+    ScheduleItemId,
     AuditLogId,
     LoginAttemptId,
 );
@@ -94,4 +96,5 @@ text_column!(
     TermUnit,
     InterestMethod,
     AllocationOrder,
+    ScheduleStatus,
 );

@@ -83,6 +83,27 @@ text_enum! {
         UserNoteDeleted => "USER_NOTE_DELETED",
         /// A deleted note was restored.
         UserNoteRestored => "USER_NOTE_RESTORED",
+        /// A loan was created (an application, a draft, or — by an administrator — a loan
+        /// approved and disbursed at once).
+        LoanCreated => "LOAN_CREATED",
+        /// A loan's terms changed before disbursement (the schedule was rebuilt).
+        LoanUpdated => "LOAN_UPDATED",
+        /// A draft was submitted for approval.
+        LoanSubmitted => "LOAN_SUBMITTED",
+        /// An application was approved.
+        LoanApproved => "LOAN_APPROVED",
+        /// An application was rejected.
+        LoanRejected => "LOAN_REJECTED",
+        /// A loan was cancelled before disbursement.
+        LoanCanceled => "LOAN_CANCELED",
+        /// An approved loan was disbursed.
+        LoanDisbursed => "LOAN_DISBURSED",
+        /// A loan was written off.
+        LoanWrittenOff => "LOAN_WRITTEN_OFF",
+        /// A loan was deleted.
+        LoanDeleted => "LOAN_DELETED",
+        /// A deleted loan was restored.
+        LoanRestored => "LOAN_RESTORED",
     }
 }
 
@@ -98,5 +119,7 @@ pub const ENTITY_LOAN_TYPE: &str = "LoanType";
 pub const ENTITY_DOCUMENT_TYPE: &str = "DocumentType";
 /// … about the company settings.
 pub const ENTITY_COMPANY_SETTINGS: &str = "CompanySettings";
+/// … about loans.
+pub const ENTITY_LOAN: &str = "Loan";
 /// … about notes on staff.
 pub const ENTITY_USER_NOTE: &str = "UserNote";

@@ -71,6 +71,8 @@ typed_id! {
     UserNoteId,
     /// A loan.
     LoanId,
+    /// An installment of a loan's schedule.
+    ScheduleItemId,
     /// An audit log entry.
     AuditLogId,
     /// One row of `user_login_history`: a login (or password) attempt.

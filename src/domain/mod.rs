@@ -9,6 +9,7 @@ pub mod audit;
 pub mod email;
 pub mod ids;
 pub mod loan_status;
+pub mod loans;
 pub mod lockout;
 pub mod members;
 pub mod money;

@@ -9,6 +9,38 @@ use rust_decimal::Decimal;
 use super::money;
 use super::products::{InterestMethod, TermUnit};
 
+text_enum! {
+    /// Where an installment stands, as of a day.
+    pub enum ScheduleStatus {
+        /// Not yet due, nothing paid.
+        Pending => "PENDING",
+        /// Partly paid, not yet late.
+        Partial => "PARTIAL",
+        /// Paid in full.
+        Paid => "PAID",
+        /// Past its due date and not paid in full.
+        Overdue => "OVERDUE",
+    }
+}
+
+/// The status of an installment due on `due_date` with `paid` of `total_due` paid, on `today`.
+pub fn status_on(
+    due_date: NaiveDate,
+    total_due: Decimal,
+    paid: Decimal,
+    today: NaiveDate,
+) -> ScheduleStatus {
+    if paid >= total_due {
+        ScheduleStatus::Paid
+    } else if due_date < today {
+        ScheduleStatus::Overdue
+    } else if paid > Decimal::ZERO {
+        ScheduleStatus::Partial
+    } else {
+        ScheduleStatus::Pending
+    }
+}
+
 /// What a schedule is computed from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Terms {
@@ -299,6 +331,17 @@ mod tests {
             assert_eq!(totals, ["333.33", "333.33", "333.34"], "{method:?}");
             assert!(items.iter().all(|item| item.interest_due.is_zero()));
         }
+    }
+
+    #[test]
+    fn installment_status_is_read_as_of_a_day() {
+        let due = date(2026, 3, 10);
+        let on = |paid, today| status_on(due, dec!(100.00), paid, today);
+        assert_eq!(on(dec!(0), date(2026, 3, 10)), ScheduleStatus::Pending);
+        assert_eq!(on(dec!(40), date(2026, 3, 10)), ScheduleStatus::Partial);
+        assert_eq!(on(dec!(40), date(2026, 3, 11)), ScheduleStatus::Overdue);
+        assert_eq!(on(dec!(0), date(2026, 3, 11)), ScheduleStatus::Overdue);
+        assert_eq!(on(dec!(100), date(2026, 4, 1)), ScheduleStatus::Paid);
     }
 
     #[test]

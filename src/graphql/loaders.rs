@@ -13,7 +13,7 @@ use async_graphql::dataloader::{DataLoader, HashMapCache, Loader};
 use crate::db::page::{Page, Paged};
 use crate::db::{self, DbConn, Direction, Listing};
 use crate::domain::permissions::{Scope, scope};
-use crate::domain::{UnionId, UnionMemberId, UserId};
+use crate::domain::{LoanId, LoanTypeId, UnionId, UnionMemberId, UserId};
 use crate::services::{self, Caller, ServiceError};
 use crate::state::AppState;
 
@@ -83,6 +83,39 @@ by_id_loader!(
     /// Members by id, in scope.
     MemberById: UnionMemberId => db::union_members::UnionMember, db::union_members::find_many
 );
+
+by_id_loader!(
+    /// Loan products by id.
+    LoanTypeById: LoanTypeId => db::loan_types::LoanType, db::loan_types::find_many
+);
+by_id_loader!(
+    /// Loans by id, in scope.
+    LoanById: LoanId => db::loans::Loan, db::loans::find_many
+);
+
+/// Each loan's installments, in order (a loan's schedule is short: no page).
+pub struct ScheduleOfLoan(Source);
+
+impl Loader<LoanId> for ScheduleOfLoan {
+    type Value = Vec<db::schedule_items::ScheduleItem>;
+    type Error = LoadError;
+
+    async fn load(
+        &self,
+        keys: &[LoanId],
+    ) -> Result<HashMap<LoanId, Vec<db::schedule_items::ScheduleItem>>, LoadError> {
+        let rows = self
+            .0
+            .run(async |conn, scope| db::schedule_items::of_loans(conn, keys, scope).await)
+            .await?;
+        let mut schedules: HashMap<LoanId, Vec<_>> =
+            keys.iter().map(|key| (*key, Vec::new())).collect();
+        for row in rows {
+            schedules.entry(row.loan_id).or_default().push(row);
+        }
+        Ok(schedules)
+    }
+}
 
 /// Loads pages of children for keys `(parent, page)`: one statement per distinct page (in
 /// practice one, since sibling fields ask for the same page).
@@ -282,14 +315,24 @@ list_loader!(
     )
 );
 
+list_loader!(
+    /// Lists of loans.
+    LoanLists: db::loans::LoanFilter, () => db::loans::Loan,
+    |state, caller, key| services::loans::list(state, caller, &key.filter, key.listing, key.page)
+);
+
 /// Every loader of one request.
 pub struct Loaders {
+    pub loan_type: DataLoader<LoanTypeById, HashMapCache>,
+    pub loan: DataLoader<LoanById, HashMapCache>,
+    pub schedule_of_loan: DataLoader<ScheduleOfLoan, HashMapCache>,
     pub user_lists: DataLoader<UserLists, HashMapCache>,
     pub union_lists: DataLoader<UnionLists, HashMapCache>,
     pub member_lists: DataLoader<MemberLists, HashMapCache>,
     pub assignment_lists: DataLoader<AssignmentLists, HashMapCache>,
     pub loan_type_lists: DataLoader<LoanTypeLists, HashMapCache>,
     pub document_type_lists: DataLoader<DocumentTypeLists, HashMapCache>,
+    pub loan_lists: DataLoader<LoanLists, HashMapCache>,
     pub user: DataLoader<UserById, HashMapCache>,
     pub union: DataLoader<UnionById, HashMapCache>,
     pub member: DataLoader<MemberById, HashMapCache>,
@@ -315,12 +358,16 @@ impl Loaders {
             caller,
         };
         Self {
+            loan_type: loader(LoanTypeById(source.clone())),
+            loan: loader(LoanById(source.clone())),
+            schedule_of_loan: loader(ScheduleOfLoan(source.clone())),
             user_lists: loader(UserLists(source.clone())),
             union_lists: loader(UnionLists(source.clone())),
             member_lists: loader(MemberLists(source.clone())),
             assignment_lists: loader(AssignmentLists(source.clone())),
             loan_type_lists: loader(LoanTypeLists(source.clone())),
             document_type_lists: loader(DocumentTypeLists(source.clone())),
+            loan_lists: loader(LoanLists(source.clone())),
             user: loader(UserById(source.clone())),
             union: loader(UnionById(source.clone())),
             member: loader(MemberById(source.clone())),

@@ -18,6 +18,7 @@ mod assignments;
 mod audit;
 mod auth;
 mod catalog;
+mod loans;
 mod members;
 mod notes;
 mod scalars;
@@ -48,6 +49,7 @@ pub struct QueryRoot(
     audit::RecordsQuery,
     notes::NoteQuery,
     settings::SettingsQuery,
+    loans::LoanQuery,
 );
 
 #[derive(MergedObject, Default)]
@@ -59,6 +61,7 @@ pub struct MutationRoot(
     catalog::CatalogMutation,
     notes::NoteMutation,
     settings::SettingsMutation,
+    loans::LoanMutation,
 );
 
 pub type AppSchema = Schema<QueryRoot, MutationRoot, EmptySubscription>;

@@ -12,8 +12,8 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 
 use super::context::ContextExt;
 use super::types::{
-    AssignmentChange, AuditLog, DocumentType, LoanType, LoginAttempt, Union, UnionMember, User,
-    UserNote,
+    AssignmentChange, AuditLog, DocumentType, Loan, LoanType, LoginAttempt, Union, UnionMember,
+    User, UserNote,
 };
 use crate::db::Listing;
 use crate::db::page::{Page, Paged};
@@ -163,6 +163,7 @@ pub struct Edge<T> {
     concrete(name = "UnionEdge", params(Union)),
     concrete(name = "UnionMemberEdge", params(UnionMember)),
     concrete(name = "LoanTypeEdge", params(LoanType)),
+    concrete(name = "LoanEdge", params(Loan)),
     concrete(name = "DocumentTypeEdge", params(DocumentType)),
     concrete(name = "AuditLogEdge", params(AuditLog)),
     concrete(name = "LoginAttemptEdge", params(LoginAttempt)),
@@ -185,6 +186,7 @@ impl<T: OutputType> Edge<T> {
     concrete(name = "UnionConnection", params(Union)),
     concrete(name = "UnionMemberConnection", params(UnionMember)),
     concrete(name = "LoanTypeConnection", params(LoanType)),
+    concrete(name = "LoanConnection", params(Loan)),
     concrete(name = "DocumentTypeConnection", params(DocumentType)),
     concrete(name = "AuditLogConnection", params(AuditLog)),
     concrete(name = "LoginAttemptConnection", params(LoginAttempt)),

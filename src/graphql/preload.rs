@@ -378,3 +378,57 @@ pub fn notes<'a>(
     }
     .boxed()
 }
+
+/// What `fields` select of the loans `rows`.
+pub fn loans<'a>(ctx: &'a Context<'_>, rows: Vec<db::loans::Loan>, fields: Fields<'a>) -> Step<'a> {
+    async move {
+        if rows.is_empty() || fields.is_empty() {
+            return Ok(());
+        }
+        let loaders = ctx.loaders()?;
+        let mut steps = vec![
+            members_by_id(
+                ctx,
+                rows.iter().map(|loan| loan.union_member_id).collect(),
+                children(&fields, "unionMember"),
+            ),
+            unions_by_id(
+                ctx,
+                rows.iter().map(|loan| loan.union_id).collect(),
+                children(&fields, "union"),
+            ),
+            users_by_id(
+                ctx,
+                rows.iter().map(|loan| loan.assigned_officer_id).collect(),
+                children(&fields, "assignedOfficer"),
+            ),
+            users_by_id(
+                ctx,
+                rows.iter().map(|loan| loan.created_by_user_id).collect(),
+                children(&fields, "createdBy"),
+            ),
+            users_by_id(
+                ctx,
+                rows.iter()
+                    .filter_map(|loan| loan.approved_by_user_id)
+                    .collect(),
+                children(&fields, "approvedBy"),
+            ),
+        ];
+        if !children(&fields, "loanType").is_empty() {
+            let ids = distinct(rows.iter().map(|loan| loan.loan_type_id));
+            steps.push(
+                async move { loaded(loaders.loan_type.load_many(ids).await).map(drop) }.boxed(),
+            );
+        }
+        if !children(&fields, "schedule").is_empty() {
+            let ids = distinct(rows.iter().map(|loan| loan.id));
+            steps.push(
+                async move { loaded(loaders.schedule_of_loan.load_many(ids).await).map(drop) }
+                    .boxed(),
+            );
+        }
+        join(steps).await
+    }
+    .boxed()
+}

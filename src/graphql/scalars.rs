@@ -12,3 +12,11 @@ pub fn parse_id<T: FromStr>(id: &ID, field: &str) -> Result<T, ServiceError> {
         ServiceError::bad_input(field, format!("{:?} is not a valid id.", id.as_str()))
     })
 }
+
+/// Parses an optional `ID` argument into a typed id.
+pub fn parse_optional_id<T: FromStr>(
+    id: Option<&ID>,
+    field: &str,
+) -> Result<Option<T>, ServiceError> {
+    id.map(|id| parse_id(id, field)).transpose()
+}

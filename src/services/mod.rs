@@ -7,6 +7,7 @@ pub mod audit;
 pub mod auth;
 pub mod catalog;
 pub mod error;
+pub mod loans;
 pub mod members;
 pub mod notes;
 pub mod records;

@@ -67,7 +67,7 @@ pub struct UnionUpdate {
 
 /// The officer a union is given: a live, active credit officer the caller can see, as the
 /// owner the union will have.
-async fn officer_owner(
+pub(crate) async fn officer_owner(
     conn: &mut DbConn,
     scope: Scope,
     officer_id: UserId,

@@ -12,6 +12,7 @@ mod database;
 mod graphiql;
 mod health;
 mod http;
+mod loans;
 mod matrix;
 mod migrations;
 mod portfolio;

@@ -1,0 +1,93 @@
+//! `repayment_schedule_items`: a loan's installments, written from `domain::schedule`.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use diesel::pg::Pg;
+use diesel::prelude::*;
+use diesel_async::RunQueryDsl;
+use rust_decimal::Decimal;
+use serde::Serialize;
+
+use super::DbConn;
+use super::schema::repayment_schedule_items as items;
+use crate::domain::schedule::{Installment, ScheduleStatus};
+use crate::domain::{LoanId, ScheduleItemId};
+
+/// A row of `repayment_schedule_items`.
+#[derive(Debug, Clone, PartialEq, Queryable, Selectable, Identifiable, Serialize)]
+#[diesel(table_name = items, check_for_backend(Pg))]
+#[serde(rename_all = "camelCase")]
+pub struct ScheduleItem {
+    pub id: ScheduleItemId,
+    pub loan_id: LoanId,
+    pub sequence: i32,
+    pub due_date: NaiveDate,
+    pub principal_due: Decimal,
+    pub interest_due: Decimal,
+    pub fee_due: Decimal,
+    pub total_due: Decimal,
+    pub paid_amount: Decimal,
+    /// As last written; reads compute the status as of today (`domain::schedule::status_on`).
+    pub status: ScheduleStatus,
+    pub closed_at: Option<DateTime<Utc>>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub deleted_at: Option<DateTime<Utc>>,
+}
+
+/// Writes the schedule of `loan` (its first, or a replacement after the old one was removed).
+pub async fn insert_schedule(
+    conn: &mut DbConn,
+    loan: LoanId,
+    installments: &[Installment],
+    now: DateTime<Utc>,
+) -> QueryResult<Vec<ScheduleItem>> {
+    let rows: Vec<_> = installments
+        .iter()
+        .map(|installment| {
+            (
+                items::loan_id.eq(loan),
+                items::sequence.eq(i32::try_from(installment.sequence).unwrap_or(i32::MAX)),
+                items::due_date.eq(installment.due_date),
+                items::principal_due.eq(installment.principal_due),
+                items::interest_due.eq(installment.interest_due),
+                items::fee_due.eq(installment.fee_due),
+                items::total_due.eq(installment.total_due),
+                items::created_at.eq(now),
+                items::updated_at.eq(now),
+            )
+        })
+        .collect();
+    diesel::insert_into(items::table)
+        .values(rows)
+        .returning(ScheduleItem::as_returning())
+        .get_results(conn)
+        .await
+}
+
+/// Removes a loan's schedule before it is written again (only while nothing was paid).
+pub async fn delete_schedule(conn: &mut DbConn, loan: LoanId) -> QueryResult<usize> {
+    diesel::delete(items::table.filter(items::loan_id.eq(loan)))
+        .execute(conn)
+        .await
+}
+
+/// The live installments of `loans` in scope, in order; for loaders.
+pub async fn of_loans(
+    conn: &mut DbConn,
+    loans: &[LoanId],
+    scope: crate::domain::permissions::Scope,
+) -> QueryResult<Vec<ScheduleItem>> {
+    use super::schema::loans as loan_rows;
+    let visible_loans = loan_rows::table
+        .select(loan_rows::id)
+        .filter(super::scope::union_owned(loan_rows::union_id, scope))
+        .into_boxed();
+    items::table
+        .filter(items::loan_id.eq_any(loans))
+        .filter(items::loan_id.eq_any(visible_loans))
+        .filter(items::deleted_at.is_null())
+        .order_by((items::loan_id, items::sequence))
+        .select(ScheduleItem::as_select())
+        .load(conn)
+        .await
+}

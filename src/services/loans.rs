@@ -1,0 +1,547 @@
+//! Loans through their lifecycle (SPEC 5.1): applications, drafts and — by an administrator —
+//! loans approved and disbursed at creation; submission, approval, rejection, cancellation,
+//! disbursement, write-off, deletion and restoration. Each change runs in one transaction that
+//! locks the loan's row, with its audit row; the schedule comes from `domain::schedule`.
+
+use chrono::{DateTime, NaiveDate, NaiveTime, Utc};
+use rust_decimal::Decimal;
+use scoped_futures::ScopedFutureExt;
+
+use super::audit;
+use super::{Caller, ServiceError, ServiceResult, check, optional};
+use crate::db::loans::{Loan, LoanChanges, LoanFilter, NewLoan};
+use crate::db::page::{Page, Paged};
+use crate::db::{self, DbConn, Listing};
+use crate::domain::audit::{AuditAction, ENTITY_LOAN};
+use crate::domain::loans::{self as rules, Bounds, Transition};
+use crate::domain::permissions::{self, Owner, Scope};
+use crate::domain::schedule::{self, Installment, Terms};
+use crate::domain::{LoanId, LoanStatus, LoanTypeId, Role, UnionMemberId, UserId, money};
+use crate::state::AppState;
+
+const WHAT: &str = "Loan";
+
+fn not_found() -> ServiceError {
+    ServiceError::NotFound("Loan not found.".into())
+}
+
+/// A loan by id, in the caller's scope.
+pub async fn get(
+    state: &AppState,
+    caller: &Caller,
+    id: LoanId,
+    include_deleted: bool,
+) -> ServiceResult<Loan> {
+    let include_deleted = caller.include_deleted(include_deleted)?;
+    let mut conn = state.db.get().await?;
+    db::loans::find(&mut conn, id, caller.scope(), include_deleted)
+        .await?
+        .ok_or_else(not_found)
+}
+
+/// A loan by number (`LN00000042`), in the caller's scope.
+pub async fn get_by_number(state: &AppState, caller: &Caller, number: &str) -> ServiceResult<Loan> {
+    let mut conn = state.db.get().await?;
+    db::loans::find_by_number(&mut conn, number.trim(), caller.scope())
+        .await?
+        .ok_or_else(not_found)
+}
+
+/// A page of the loans in the caller's scope, newest first.
+pub async fn list(
+    state: &AppState,
+    caller: &Caller,
+    filter: &LoanFilter,
+    listing: Listing,
+    page: Page,
+) -> ServiceResult<Paged<Loan>> {
+    caller.include_deleted(listing.include_deleted)?;
+    let mut conn = state.db.get().await?;
+    Ok(db::loans::list(&mut conn, filter, caller.scope(), listing, page).await?)
+}
+
+/// A new loan as asked for.
+#[derive(Debug, Clone)]
+pub struct LoanInput {
+    pub union_member_id: UnionMemberId,
+    pub loan_type_id: LoanTypeId,
+    pub principal_amount: Decimal,
+    pub term_count: i32,
+    /// Defaults to today.
+    pub start_date: Option<NaiveDate>,
+    /// Defaults to the product's.
+    pub processing_fee_amount: Option<Decimal>,
+    /// Defaults to the product's.
+    pub penalty_fee_per_day_amount: Option<Decimal>,
+    /// The officer in charge: required from an administrator; others' loans go to the union's
+    /// officer.
+    pub credit_officer_id: Option<UserId>,
+    pub notes: Option<String>,
+    /// A draft instead of an application (or, for an administrator, of an active loan).
+    pub as_draft: bool,
+}
+
+/// The loan's union owner (officer and that officer's supervisor).
+async fn owner_of_union(
+    conn: &mut DbConn,
+    union_id: crate::domain::UnionId,
+) -> ServiceResult<Owner> {
+    let union = db::unions::find(conn, union_id, Scope::All, true)
+        .await?
+        .ok_or_else(|| ServiceError::internal(anyhow::anyhow!("loan without its union")))?;
+    super::unions::owner_of(conn, &union).await
+}
+
+async fn load_for_change(
+    conn: &mut DbConn,
+    caller: &Caller,
+    id: LoanId,
+    include_deleted: bool,
+) -> ServiceResult<(Loan, Owner)> {
+    let loan = db::loans::find_for_update(conn, id, caller.scope(), include_deleted)
+        .await?
+        .ok_or_else(not_found)?;
+    let owner = owner_of_union(conn, loan.union_id).await?;
+    Ok((loan, owner))
+}
+
+fn amount(field: &str, value: Decimal) -> ServiceResult<Decimal> {
+    money::check_amount(value).map_err(|reason| ServiceError::bad_input(field, reason))?;
+    Ok(money::round(value))
+}
+
+/// The schedule of `terms`, or why it cannot be made (a bad input).
+fn build_schedule(terms: &Terms) -> ServiceResult<Vec<Installment>> {
+    let items = schedule::schedule(terms)
+        .map_err(|err| ServiceError::bad_input("termCount", err.to_string()))?;
+    for item in &items {
+        amount("principalAmount", item.total_due)?;
+    }
+    Ok(items)
+}
+
+fn end_date(items: &[Installment]) -> ServiceResult<NaiveDate> {
+    items
+        .last()
+        .map(|item| item.due_date)
+        .ok_or_else(|| ServiceError::internal(anyhow::anyhow!("empty schedule")))
+}
+
+/// The instant a loan disbursed on `day` is recorded at: now if that is today, otherwise the
+/// start of that day.
+fn disbursement_instant(day: NaiveDate, now: DateTime<Utc>) -> DateTime<Utc> {
+    if day == now.date_naive() {
+        now
+    } else {
+        day.and_time(NaiveTime::MIN).and_utc()
+    }
+}
+
+pub async fn create(state: &AppState, caller: &Caller, input: &LoanInput) -> ServiceResult<Loan> {
+    let principal = amount("principalAmount", input.principal_amount)?;
+    let now = state.clock.now();
+    super::transaction(state, |conn| {
+        async move {
+            let member = db::union_members::find(conn, input.union_member_id, caller.scope(), false)
+                .await?
+                .ok_or_else(|| ServiceError::bad_input("unionMemberId", "No member with this id."))?;
+            let owner = owner_of_union(conn, member.union_id).await?;
+            check(permissions::can_create_loan(&caller.actor, &owner), WHAT)?;
+            let product = db::loan_types::find(conn, input.loan_type_id, false)
+                .await?
+                .filter(|product| product.is_active)
+                .ok_or_else(|| {
+                    ServiceError::bad_input("loanTypeId", "No active loan product with this id.")
+                })?;
+            rules::check_fits(
+                &Bounds {
+                    min_amount: product.min_amount,
+                    max_amount: product.max_amount,
+                    min_term: product.min_term,
+                    max_term: product.max_term,
+                },
+                principal,
+                input.term_count,
+            )
+            .map_err(|(field, message)| ServiceError::bad_input(field, message))?;
+            if let Some(open) = db::loans::open_of_member(conn, member.id).await? {
+                return Err(ServiceError::Conflict {
+                    field: Some("unionMemberId".into()),
+                    message: format!(
+                        "This member already has an open loan, {} ({}); close it before opening another.",
+                        open.loan_number,
+                        open.status.as_str()
+                    ),
+                });
+            }
+            let officer = match (caller.actor.role, input.credit_officer_id) {
+                (Role::Admin, Some(officer)) => {
+                    super::unions::officer_owner(conn, Scope::All, officer, "creditOfficerId")
+                        .await?
+                        .officer_id
+                }
+                (Role::Admin, None) => {
+                    return Err(ServiceError::bad_input(
+                        "creditOfficerId",
+                        "An administrator names the credit officer in charge of the loan.",
+                    ));
+                }
+                _ => owner.officer_id,
+            };
+            let start_date = input.start_date.unwrap_or(now.date_naive());
+            let items = build_schedule(&Terms {
+                principal,
+                term_count: u32::try_from(input.term_count).unwrap_or(0),
+                term_unit: product.term_unit,
+                interest_rate: product.interest_rate,
+                interest_method: product.interest_method,
+                start_date,
+            })?;
+            let (status, approved) = match (caller.actor.role, input.as_draft) {
+                (_, true) => (LoanStatus::Draft, false),
+                (Role::Admin, false) => (LoanStatus::Active, true),
+                (_, false) => (LoanStatus::PendingApproval, false),
+            };
+            let settings = db::settings::get(conn).await?;
+            let number = db::counters::next(conn, db::counters::LOAN_NUMBER, now).await?;
+            let loan_number = rules::number(number).map_err(ServiceError::conflict)?;
+            let notes = optional(input.notes.as_deref());
+            let loan = db::loans::insert(
+                conn,
+                &NewLoan {
+                    loan_number: &loan_number,
+                    union_member_id: member.id,
+                    union_id: member.union_id,
+                    loan_type_id: product.id,
+                    principal_amount: principal,
+                    currency_code: &settings.currency,
+                    term_count: input.term_count,
+                    term_unit: product.term_unit,
+                    interest_rate: product.interest_rate,
+                    interest_method: product.interest_method,
+                    start_date,
+                    end_date: end_date(&items)?,
+                    processing_fee_amount: amount(
+                        "processingFeeAmount",
+                        input
+                            .processing_fee_amount
+                            .unwrap_or(product.default_processing_fee),
+                    )?,
+                    processing_fee_collected: approved,
+                    penalty_fee_per_day_amount: amount(
+                        "penaltyFeePerDayAmount",
+                        input
+                            .penalty_fee_per_day_amount
+                            .unwrap_or(product.default_penalty_fee_per_day),
+                    )?,
+                    status,
+                    created_by_user_id: caller.actor.user_id,
+                    assigned_officer_id: officer,
+                    approved_by_user_id: approved.then_some(caller.actor.user_id),
+                    approved_at: approved.then_some(now),
+                    disbursed_at: approved.then(|| disbursement_instant(start_date, now)),
+                    notes: notes.as_deref(),
+                    created_at: now,
+                    updated_at: now,
+                },
+            )
+            .await?;
+            db::schedule_items::insert_schedule(conn, loan.id, &items, now).await?;
+            audit::change(
+                conn,
+                caller,
+                AuditAction::LoanCreated,
+                ENTITY_LOAN,
+                loan.id.0,
+                None::<&Loan>,
+                Some(&loan),
+                now,
+            )
+            .await?;
+            Ok(loan)
+        }
+        .scope_boxed()
+    })
+    .await
+}
+
+/// How a lifecycle step is recorded on the loan.
+struct Step<'a> {
+    transition: Transition,
+    action: AuditAction,
+    reason: Option<&'a str>,
+    disbursed_on: Option<NaiveDate>,
+}
+
+fn decide(
+    caller: &Caller,
+    loan: &Loan,
+    owner: &Owner,
+    transition: Transition,
+) -> ServiceResult<()> {
+    let decision = match transition {
+        Transition::Submit => permissions::can_submit_loan(&caller.actor, owner),
+        Transition::Cancel if loan.status == LoanStatus::Draft => {
+            permissions::can_edit_loan_terms(&caller.actor, owner, loan.status)
+        }
+        Transition::WriteOff => permissions::can_correct_money(&caller.actor, owner),
+        Transition::Approve | Transition::Reject | Transition::Cancel | Transition::Disburse => {
+            permissions::can_decide_loan(&caller.actor, owner)
+        }
+    };
+    check(decision, WHAT)
+}
+
+async fn step(
+    state: &AppState,
+    caller: &Caller,
+    id: LoanId,
+    step: Step<'_>,
+) -> ServiceResult<Loan> {
+    let now = state.clock.now();
+    super::transaction(state, |conn| {
+        let step = &step;
+        async move {
+            let (before, owner) = load_for_change(conn, caller, id, false).await?;
+            decide(caller, &before, &owner, step.transition)?;
+            let status = step
+                .transition
+                .apply(before.status)
+                .map_err(ServiceError::conflict)?;
+            let mut changes = LoanChanges {
+                status: Some(status),
+                updated_at: Some(now),
+                ..LoanChanges::default()
+            };
+            match step.transition {
+                Transition::Approve => {
+                    changes.approved_by_user_id = Some(Some(caller.actor.user_id));
+                    changes.approved_at = Some(Some(now));
+                    changes.processing_fee_collected = Some(true);
+                }
+                Transition::Reject | Transition::Cancel | Transition::WriteOff => {
+                    changes.status_reason = Some(step.reason);
+                    changes.closed_at = Some(Some(now));
+                }
+                Transition::Disburse => {
+                    let day = step.disbursed_on.unwrap_or(now.date_naive());
+                    if day > now.date_naive() {
+                        return Err(ServiceError::bad_input(
+                            "disbursedAt",
+                            "A loan cannot be disbursed in the future.",
+                        ));
+                    }
+                    if day != before.start_date {
+                        // The start moves to the disbursement, and the schedule with it.
+                        let items = build_schedule(&Terms {
+                            principal: before.principal_amount,
+                            term_count: u32::try_from(before.term_count).unwrap_or(0),
+                            term_unit: before.term_unit,
+                            interest_rate: before.interest_rate,
+                            interest_method: before.interest_method,
+                            start_date: day,
+                        })?;
+                        db::schedule_items::delete_schedule(conn, id).await?;
+                        db::schedule_items::insert_schedule(conn, id, &items, now).await?;
+                        changes.start_date = Some(day);
+                        changes.end_date = Some(end_date(&items)?);
+                    }
+                    changes.disbursed_at = Some(Some(disbursement_instant(day, now)));
+                }
+                Transition::Submit => {}
+            }
+            let after = db::loans::update(conn, id, &changes).await?;
+            let mut event = audit::AuditEvent::new(step.action, ENTITY_LOAN, Some(id.0))
+                .before(audit::snapshot(&before))
+                .after(audit::snapshot(&after));
+            if let Some(reason) = step.reason {
+                event = event.metadata(serde_json::json!({ "reason": reason }));
+            }
+            audit::record(conn, &caller.meta, Some(caller.actor.user_id), &event, now).await?;
+            Ok(after)
+        }
+        .scope_boxed()
+    })
+    .await
+}
+
+fn reason(value: &str) -> ServiceResult<String> {
+    super::required("reason", value)
+}
+
+pub async fn submit(state: &AppState, caller: &Caller, id: LoanId) -> ServiceResult<Loan> {
+    let submit = Step {
+        transition: Transition::Submit,
+        action: AuditAction::LoanSubmitted,
+        reason: None,
+        disbursed_on: None,
+    };
+    step(state, caller, id, submit).await
+}
+
+pub async fn approve(
+    state: &AppState,
+    caller: &Caller,
+    id: LoanId,
+    note: Option<&str>,
+) -> ServiceResult<Loan> {
+    let note = optional(note);
+    let approve = Step {
+        transition: Transition::Approve,
+        action: AuditAction::LoanApproved,
+        reason: note.as_deref(),
+        disbursed_on: None,
+    };
+    step(state, caller, id, approve).await
+}
+
+pub async fn reject(
+    state: &AppState,
+    caller: &Caller,
+    id: LoanId,
+    why: &str,
+) -> ServiceResult<Loan> {
+    let why = reason(why)?;
+    let reject = Step {
+        transition: Transition::Reject,
+        action: AuditAction::LoanRejected,
+        reason: Some(&why),
+        disbursed_on: None,
+    };
+    step(state, caller, id, reject).await
+}
+
+pub async fn cancel(
+    state: &AppState,
+    caller: &Caller,
+    id: LoanId,
+    why: &str,
+) -> ServiceResult<Loan> {
+    let why = reason(why)?;
+    let cancel = Step {
+        transition: Transition::Cancel,
+        action: AuditAction::LoanCanceled,
+        reason: Some(&why),
+        disbursed_on: None,
+    };
+    step(state, caller, id, cancel).await
+}
+
+pub async fn disburse(
+    state: &AppState,
+    caller: &Caller,
+    id: LoanId,
+    disbursed_at: Option<DateTime<Utc>>,
+) -> ServiceResult<Loan> {
+    let disburse = Step {
+        transition: Transition::Disburse,
+        action: AuditAction::LoanDisbursed,
+        reason: None,
+        disbursed_on: disbursed_at.map(|at| at.date_naive()),
+    };
+    step(state, caller, id, disburse).await
+}
+
+pub async fn write_off(
+    state: &AppState,
+    caller: &Caller,
+    id: LoanId,
+    why: &str,
+) -> ServiceResult<Loan> {
+    let why = reason(why)?;
+    let write_off = Step {
+        transition: Transition::WriteOff,
+        action: AuditAction::LoanWrittenOff,
+        reason: Some(&why),
+        disbursed_on: None,
+    };
+    step(state, caller, id, write_off).await
+}
+
+/// Soft-deletes a loan without live repayments (administrators and the officer's supervisor).
+pub async fn delete(state: &AppState, caller: &Caller, id: LoanId) -> ServiceResult<Loan> {
+    let now = state.clock.now();
+    super::transaction(state, |conn| {
+        async move {
+            let (before, owner) = load_for_change(conn, caller, id, false).await?;
+            check(permissions::can_decide_loan(&caller.actor, &owner), WHAT)?;
+            let repayments = db::loans::count_live_repayments(conn, id).await?;
+            if repayments > 0 {
+                return Err(ServiceError::conflict(format!(
+                    "This loan has {}; reverse them first or write the loan off.",
+                    crate::domain::unions::plural(repayments, "live repayment", "live repayments")
+                )));
+            }
+            let after = set_deleted(conn, id, Some(now), now).await?;
+            audit::change(
+                conn,
+                caller,
+                AuditAction::LoanDeleted,
+                ENTITY_LOAN,
+                id.0,
+                Some(&before),
+                Some(&after),
+                now,
+            )
+            .await?;
+            Ok(after)
+        }
+        .scope_boxed()
+    })
+    .await
+}
+
+/// Restores a deleted loan (administrators); refused while the member has another open loan.
+pub async fn restore(state: &AppState, caller: &Caller, id: LoanId) -> ServiceResult<Loan> {
+    let now = state.clock.now();
+    super::transaction(state, |conn| {
+        async move {
+            check(permissions::can_access_deleted(&caller.actor), WHAT)?;
+            let (before, _) = load_for_change(conn, caller, id, true).await?;
+            if before.deleted_at.is_none() {
+                return Err(ServiceError::conflict("This loan is not deleted."));
+            }
+            if before.status.is_open()
+                && let Some(open) = db::loans::open_of_member(conn, before.union_member_id).await?
+            {
+                return Err(ServiceError::conflict(format!(
+                    "The member has another open loan, {}; close it first.",
+                    open.loan_number
+                )));
+            }
+            let after = set_deleted(conn, id, None, now).await?;
+            audit::change(
+                conn,
+                caller,
+                AuditAction::LoanRestored,
+                ENTITY_LOAN,
+                id.0,
+                Some(&before),
+                Some(&after),
+                now,
+            )
+            .await?;
+            Ok(after)
+        }
+        .scope_boxed()
+    })
+    .await
+}
+
+async fn set_deleted(
+    conn: &mut DbConn,
+    id: LoanId,
+    deleted_at: Option<DateTime<Utc>>,
+    now: DateTime<Utc>,
+) -> ServiceResult<Loan> {
+    Ok(db::loans::update(
+        conn,
+        id,
+        &LoanChanges {
+            deleted_at: Some(deleted_at),
+            updated_at: Some(now),
+            ..LoanChanges::default()
+        },
+    )
+    .await?)
+}

@@ -15,6 +15,7 @@ pub mod login_history;
 pub mod login_throttles;
 pub mod migrations;
 pub mod page;
+pub mod repayments;
 pub mod schedule_items;
 pub mod schema;
 pub mod scope;

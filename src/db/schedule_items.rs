@@ -91,3 +91,35 @@ pub async fn of_loans(
         .load(conn)
         .await
 }
+
+/// The live installments of one loan, in order (the loan is already checked and locked).
+pub async fn of_loan(conn: &mut DbConn, loan: LoanId) -> QueryResult<Vec<ScheduleItem>> {
+    items::table
+        .filter(items::loan_id.eq(loan))
+        .filter(items::deleted_at.is_null())
+        .order_by(items::sequence)
+        .select(ScheduleItem::as_select())
+        .load(conn)
+        .await
+}
+
+/// Records what a re-play paid to an installment and where it stands.
+pub async fn set_paid(
+    conn: &mut DbConn,
+    id: ScheduleItemId,
+    paid: Decimal,
+    status: ScheduleStatus,
+    closed_at: Option<DateTime<Utc>>,
+    now: DateTime<Utc>,
+) -> QueryResult<()> {
+    diesel::update(items::table.find(id))
+        .set((
+            items::paid_amount.eq(paid),
+            items::status.eq(status),
+            items::closed_at.eq(closed_at),
+            items::updated_at.eq(now),
+        ))
+        .execute(conn)
+        .await
+        .map(drop)
+}

@@ -8,6 +8,7 @@ use diesel::pg::{Pg, PgValue};
 use diesel::serialize::{self, Output, ToSql};
 use diesel::sql_types;
 
+use crate::domain::allocation::PaymentMethod;
 use crate::domain::audit::AuditAction;
 use crate::domain::members::{Gender, MaritalStatus};
 use crate::domain::products::{InterestMethod, TermUnit};
@@ -15,8 +16,9 @@ use crate::domain::schedule::ScheduleStatus;
 use crate::domain::sessions::{LoginFailure, RevokeReason};
 use crate::domain::settings::AllocationOrder;
 use crate::domain::{
-    AuditLogId, DocumentTypeId, LoanId, LoanStatus, LoanTypeId, LoginAttemptId, Role,
-    ScheduleItemId, SessionFamilyId, SessionId, UnionId, UnionMemberId, UserId, UserNoteId,
+    AuditLogId, ChargeId, DocumentTypeId, LoanId, LoanStatus, LoanTypeId, LoginAttemptId,
+    RepaymentId, Role, ScheduleItemId, SessionFamilyId, SessionId, UnionId, UnionMemberId, UserId,
+    UserNoteId,
 };
 
 macro_rules! uuid_column {
@@ -81,6 +83,8 @@ uuid_column!(
     UserNoteId,
     LoanId,
     ScheduleItemId,
+    RepaymentId,
+    ChargeId,
     AuditLogId,
     LoginAttemptId,
 );
@@ -97,4 +101,5 @@ text_column!(
     InterestMethod,
     AllocationOrder,
     ScheduleStatus,
+    PaymentMethod,
 );

@@ -12,6 +12,18 @@ use rust_decimal::Decimal;
 
 use super::settings::AllocationOrder;
 
+text_enum! {
+    /// How a repayment was paid.
+    pub enum PaymentMethod {
+        Cash => "CASH",
+        Transfer => "TRANSFER",
+        Pos => "POS",
+        Mobile => "MOBILE",
+        Ussd => "USSD",
+        Other => "OTHER",
+    }
+}
+
 /// What an installment still owes, by component.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct InstallmentDue<K> {

@@ -104,6 +104,10 @@ text_enum! {
         LoanDeleted => "LOAN_DELETED",
         /// A deleted loan was restored.
         LoanRestored => "LOAN_RESTORED",
+        /// A repayment was recorded (and the loan re-played).
+        RepaymentRecorded => "REPAYMENT_RECORDED",
+        /// A repayment was reversed (and the loan re-played without it).
+        RepaymentReversed => "REPAYMENT_REVERSED",
     }
 }
 
@@ -121,5 +125,7 @@ pub const ENTITY_DOCUMENT_TYPE: &str = "DocumentType";
 pub const ENTITY_COMPANY_SETTINGS: &str = "CompanySettings";
 /// … about loans.
 pub const ENTITY_LOAN: &str = "Loan";
+/// … about repayments.
+pub const ENTITY_REPAYMENT: &str = "Repayment";
 /// … about notes on staff.
 pub const ENTITY_USER_NOTE: &str = "UserNote";

@@ -73,6 +73,10 @@ typed_id! {
     LoanId,
     /// An installment of a loan's schedule.
     ScheduleItemId,
+    /// A repayment.
+    RepaymentId,
+    /// A charge (penalty or fee) on a loan.
+    ChargeId,
     /// An audit log entry.
     AuditLogId,
     /// One row of `user_login_history`: a login (or password) attempt.

@@ -50,6 +50,29 @@ impl Transition {
     }
 }
 
+/// The status a disbursed loan has after its repayments were (re-)allocated: COMPLETED when
+/// nothing is owed; otherwise DEFAULTED once more than `grace_days` past its end date on
+/// `today`, else ACTIVE. Loans in other statuses keep theirs.
+pub fn status_after_payments(
+    status: LoanStatus,
+    outstanding: Decimal,
+    end_date: chrono::NaiveDate,
+    grace_days: u32,
+    today: chrono::NaiveDate,
+) -> LoanStatus {
+    use LoanStatus::*;
+    if !matches!(status, Active | Defaulted | Completed) {
+        return status;
+    }
+    if outstanding <= Decimal::ZERO {
+        return Completed;
+    }
+    let late = end_date
+        .checked_add_days(chrono::Days::new(u64::from(grace_days)))
+        .is_some_and(|limit| today > limit);
+    if late { Defaulted } else { Active }
+}
+
 /// The number of the `n`th loan: `LN` and eight digits (`LN00000042`).
 pub fn number(n: i64) -> Result<String, &'static str> {
     if (1..=99_999_999).contains(&n) {
@@ -120,6 +143,41 @@ mod tests {
             assert!(Transition::Disburse.apply(from).is_err());
         }
         assert!(Transition::WriteOff.apply(Completed).is_err());
+    }
+
+    #[test]
+    fn repayments_complete_reopen_and_default_loans() {
+        let end = chrono::NaiveDate::from_ymd_opt(2026, 3, 31).expect("date");
+        let before = end - chrono::Days::new(1);
+        let after = end + chrono::Days::new(3);
+        assert_eq!(
+            status_after_payments(Active, dec!(0), end, 0, before),
+            Completed
+        );
+        assert_eq!(
+            status_after_payments(Defaulted, dec!(0), end, 0, after),
+            Completed
+        );
+        assert_eq!(
+            status_after_payments(Completed, dec!(5), end, 0, before),
+            Active
+        );
+        assert_eq!(
+            status_after_payments(Completed, dec!(5), end, 0, after),
+            Defaulted
+        );
+        assert_eq!(
+            status_after_payments(Active, dec!(5), end, 3, after),
+            Active
+        );
+        assert_eq!(
+            status_after_payments(Active, dec!(5), end, 2, after),
+            Defaulted
+        );
+        assert_eq!(
+            status_after_payments(WrittenOff, dec!(0), end, 0, after),
+            WrittenOff
+        );
     }
 
     #[test]

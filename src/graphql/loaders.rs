@@ -13,7 +13,7 @@ use async_graphql::dataloader::{DataLoader, HashMapCache, Loader};
 use crate::db::page::{Page, Paged};
 use crate::db::{self, DbConn, Direction, Listing};
 use crate::domain::permissions::{Scope, scope};
-use crate::domain::{LoanId, LoanTypeId, UnionId, UnionMemberId, UserId};
+use crate::domain::{LoanId, LoanTypeId, RepaymentId, UnionId, UnionMemberId, UserId};
 use crate::services::{self, Caller, ServiceError};
 use crate::state::AppState;
 
@@ -116,6 +116,54 @@ impl Loader<LoanId> for ScheduleOfLoan {
         Ok(schedules)
     }
 }
+
+/// Declares a loader of all the children of each parent key (short lists: a loan's
+/// repayments, a repayment's allocations), in the order `load(conn, keys, scope)` returns them.
+macro_rules! group_loader {
+    ($(#[$meta:meta])* $name:ident: $key:ty => $value:ty, $parent:ident, $load:expr) => {
+        $(#[$meta])*
+        pub struct $name(Source);
+
+        impl Loader<$key> for $name {
+            type Value = Vec<$value>;
+            type Error = LoadError;
+
+            async fn load(&self, keys: &[$key]) -> Result<HashMap<$key, Vec<$value>>, LoadError> {
+                let rows = self.0.run(async |conn, scope| $load(conn, keys, scope).await).await?;
+                let mut groups: HashMap<$key, Vec<$value>> =
+                    keys.iter().map(|key| (*key, Vec::new())).collect();
+                for row in rows {
+                    groups.entry(row.$parent).or_default().push(row);
+                }
+                Ok(groups)
+            }
+        }
+    };
+}
+
+/// The repayments of the loans among `keys` that are in scope.
+async fn repayments_in_scope(
+    conn: &mut DbConn,
+    keys: &[LoanId],
+    scope: Scope,
+) -> diesel::QueryResult<Vec<db::repayments::Repayment>> {
+    let visible: Vec<LoanId> = db::loans::find_many(conn, keys, scope)
+        .await?
+        .into_iter()
+        .map(|loan| loan.id)
+        .collect();
+    db::repayments::of_loans(conn, &visible).await
+}
+
+group_loader!(
+    /// Each loan's repayments, reversed ones included, in `paidAt` order.
+    RepaymentsOfLoan: LoanId => db::repayments::Repayment, loan_id, repayments_in_scope
+);
+group_loader!(
+    /// Each repayment's allocations (the repayments were read in scope).
+    AllocationsOfRepayment: RepaymentId => db::repayments::AllocationRow, repayment_id,
+    |conn, keys, _scope| db::repayments::allocations_of(conn, keys)
+);
 
 /// Loads pages of children for keys `(parent, page)`: one statement per distinct page (in
 /// practice one, since sibling fields ask for the same page).
@@ -326,6 +374,8 @@ pub struct Loaders {
     pub loan_type: DataLoader<LoanTypeById, HashMapCache>,
     pub loan: DataLoader<LoanById, HashMapCache>,
     pub schedule_of_loan: DataLoader<ScheduleOfLoan, HashMapCache>,
+    pub repayments_of_loan: DataLoader<RepaymentsOfLoan, HashMapCache>,
+    pub allocations_of_repayment: DataLoader<AllocationsOfRepayment, HashMapCache>,
     pub user_lists: DataLoader<UserLists, HashMapCache>,
     pub union_lists: DataLoader<UnionLists, HashMapCache>,
     pub member_lists: DataLoader<MemberLists, HashMapCache>,
@@ -361,6 +411,8 @@ impl Loaders {
             loan_type: loader(LoanTypeById(source.clone())),
             loan: loader(LoanById(source.clone())),
             schedule_of_loan: loader(ScheduleOfLoan(source.clone())),
+            repayments_of_loan: loader(RepaymentsOfLoan(source.clone())),
+            allocations_of_repayment: loader(AllocationsOfRepayment(source.clone())),
             user_lists: loader(UserLists(source.clone())),
             union_lists: loader(UnionLists(source.clone())),
             member_lists: loader(MemberLists(source.clone())),

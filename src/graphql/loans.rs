@@ -222,6 +222,16 @@ impl Loan {
         Ok(found(ctx.loaders()?.user.load_one(approver).await)?.map(User))
     }
 
+    /// The repayments, reversed ones included, in `paidAt` order.
+    async fn repayments(&self, ctx: &Context<'_>) -> Result<Vec<super::repayments::Repayment>> {
+        let rows = loaded(ctx.loaders()?.repayments_of_loan.load_one(self.0.id).await)?;
+        Ok(rows
+            .unwrap_or_default()
+            .into_iter()
+            .map(super::repayments::Repayment)
+            .collect())
+    }
+
     /// The installments, in order.
     async fn schedule(&self, ctx: &Context<'_>) -> Result<Vec<RepaymentScheduleItem>> {
         let items = loaded(ctx.loaders()?.schedule_of_loan.load_one(self.0.id).await)?;

@@ -21,6 +21,7 @@ mod catalog;
 mod loans;
 mod members;
 mod notes;
+mod repayments;
 mod scalars;
 mod settings;
 mod types;
@@ -50,6 +51,7 @@ pub struct QueryRoot(
     notes::NoteQuery,
     settings::SettingsQuery,
     loans::LoanQuery,
+    repayments::RepaymentQuery,
 );
 
 #[derive(MergedObject, Default)]
@@ -62,6 +64,7 @@ pub struct MutationRoot(
     notes::NoteMutation,
     settings::SettingsMutation,
     loans::LoanMutation,
+    repayments::RepaymentMutation,
 );
 
 pub type AppSchema = Schema<QueryRoot, MutationRoot, EmptySubscription>;

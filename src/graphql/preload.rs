@@ -421,6 +421,13 @@ pub fn loans<'a>(ctx: &'a Context<'_>, rows: Vec<db::loans::Loan>, fields: Field
                 async move { loaded(loaders.loan_type.load_many(ids).await).map(drop) }.boxed(),
             );
         }
+        if !children(&fields, "repayments").is_empty() {
+            let ids = distinct(rows.iter().map(|loan| loan.id));
+            steps.push(
+                async move { loaded(loaders.repayments_of_loan.load_many(ids).await).map(drop) }
+                    .boxed(),
+            );
+        }
         if !children(&fields, "schedule").is_empty() {
             let ids = distinct(rows.iter().map(|loan| loan.id));
             steps.push(

@@ -81,6 +81,11 @@ pub struct LoanInput {
     pub as_draft: bool,
 }
 
+/// Where a loan sits: the officer of its union and that officer's supervisor.
+pub(crate) async fn owner_of(conn: &mut DbConn, loan: &Loan) -> ServiceResult<Owner> {
+    owner_of_union(conn, loan.union_id).await
+}
+
 /// The loan's union owner (officer and that officer's supervisor).
 async fn owner_of_union(
     conn: &mut DbConn,

@@ -11,6 +11,7 @@ pub mod loans;
 pub mod members;
 pub mod notes;
 pub mod records;
+pub mod repayments;
 pub mod settings;
 pub mod staff;
 pub mod unions;

@@ -16,5 +16,6 @@ mod loans;
 mod matrix;
 mod migrations;
 mod portfolio;
+mod repayments;
 mod rules;
 mod schema;

@@ -6,6 +6,7 @@ pub mod db;
 pub mod factories;
 pub mod http_client;
 pub mod json;
+pub mod money;
 pub mod org;
 pub mod records;
 pub mod scenario;

@@ -1,0 +1,377 @@
+//! Repayments (SPEC 5.3): recording one (checked, idempotent, never more than is owed) and
+//! reversing one, each followed by a re-play of the loan — every live repayment allocated again
+//! from scratch in `paidAt` order by `domain::allocation` — in one transaction that locks the
+//! loan's row, so concurrent payments on a loan queue and none is lost or counted twice.
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, Utc};
+use rust_decimal::Decimal;
+use scoped_futures::ScopedFutureExt;
+
+use super::audit;
+use super::{Caller, ServiceError, ServiceResult, check, optional, required};
+use crate::db::loans::{Loan, LoanChanges};
+use crate::db::repayments::{NewAllocation, NewRepayment, Repayment};
+use crate::db::{self, DbConn};
+use crate::domain::allocation::{
+    self, ChargeDue, InstallmentDue, Overpayment, PaymentMethod, Target,
+};
+use crate::domain::audit::{AuditAction, ENTITY_REPAYMENT};
+use crate::domain::permissions;
+use crate::domain::schedule::status_on;
+use crate::domain::{LoanId, LoanStatus, RepaymentId, loans as rules, money};
+use crate::state::AppState;
+
+const WHAT: &str = "Repayment";
+
+/// A repayment as recorded by staff.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RepaymentInput {
+    pub loan_id: LoanId,
+    pub amount: Decimal,
+    /// Defaults to now; may be in the past (not before disbursement), never in the future.
+    pub paid_at: Option<DateTime<Utc>>,
+    pub method: PaymentMethod,
+    pub reference: Option<String>,
+    pub notes: Option<String>,
+    /// The same key with the same input returns the first repayment and records nothing.
+    pub idempotency_key: String,
+}
+
+/// Whether a repayment already recorded with the key is the same payment.
+fn same_payment(existing: &Repayment, input: &RepaymentInput, paid_at: DateTime<Utc>) -> bool {
+    existing.loan_id == input.loan_id
+        && existing.amount == money::round(input.amount)
+        && existing.method == input.method
+        && existing.reference.as_deref() == optional(input.reference.as_deref()).as_deref()
+        && (input.paid_at.is_none() || existing.paid_at == paid_at)
+}
+
+pub async fn record(
+    state: &AppState,
+    caller: &Caller,
+    input: &RepaymentInput,
+) -> ServiceResult<Repayment> {
+    money::check_amount(input.amount)
+        .map_err(|reason| ServiceError::bad_input("amount", reason))?;
+    if input.amount <= Decimal::ZERO {
+        return Err(ServiceError::bad_input(
+            "amount",
+            "A repayment is more than zero.",
+        ));
+    }
+    let key = required("idempotencyKey", &input.idempotency_key)?;
+    let now = state.clock.now();
+    let paid_at = input.paid_at.unwrap_or(now);
+    if paid_at > now {
+        return Err(ServiceError::bad_input(
+            "paidAt",
+            "A repayment cannot be dated in the future.",
+        ));
+    }
+    super::transaction(state, |conn| {
+        let key = key.as_str();
+        async move {
+            let loan = db::loans::find_for_update(conn, input.loan_id, caller.scope(), false)
+                .await?
+                .ok_or_else(|| ServiceError::bad_input("loanId", "No loan with this id."))?;
+            if let Some(existing) = db::repayments::find_by_key(conn, key).await? {
+                return if same_payment(&existing, input, paid_at) {
+                    Ok(existing)
+                } else {
+                    Err(ServiceError::Conflict {
+                        field: Some("idempotencyKey".into()),
+                        message: "This idempotency key was already used for a different repayment."
+                            .into(),
+                    })
+                };
+            }
+            let owner = super::loans::owner_of(conn, &loan).await?;
+            check(
+                permissions::can_record_repayment(&caller.actor, &owner),
+                WHAT,
+            )?;
+            if !matches!(loan.status, LoanStatus::Active | LoanStatus::Defaulted) {
+                return Err(ServiceError::conflict(format!(
+                    "Repayments are taken on ACTIVE or DEFAULTED loans; this one is {}.",
+                    loan.status.as_str()
+                )));
+            }
+            if loan
+                .disbursed_at
+                .is_some_and(|disbursed| paid_at.date_naive() < disbursed.date_naive())
+            {
+                return Err(ServiceError::bad_input(
+                    "paidAt",
+                    "A repayment cannot be dated before the loan was disbursed.",
+                ));
+            }
+            let owed = owed_now(conn, &loan).await?;
+            if money::round(input.amount) > owed {
+                return Err(ServiceError::bad_input(
+                    "amount",
+                    format!(
+                        "The payment is more than is owed; the most that can be paid is {owed}."
+                    ),
+                ));
+            }
+            let reference = optional(input.reference.as_deref());
+            let notes = optional(input.notes.as_deref());
+            let repayment = db::repayments::insert(
+                conn,
+                &NewRepayment {
+                    loan_id: loan.id,
+                    received_by_user_id: caller.actor.user_id,
+                    amount: money::round(input.amount),
+                    currency_code: &loan.currency_code,
+                    paid_at,
+                    method: input.method,
+                    reference: reference.as_deref(),
+                    notes: notes.as_deref(),
+                    idempotency_key: key,
+                    created_at: now,
+                    updated_at: now,
+                },
+            )
+            .await?;
+            // A backdated payment comes before penalties charged after its date: the re-play
+            // can find it too large even when the total owed is not.
+            replay(conn, &loan, now).await.map_err(|err| match err {
+                Replay::Overpaid(overpayment) => {
+                    ServiceError::bad_input("amount", overpayment.to_string())
+                }
+                Replay::Failed(err) => err,
+            })?;
+            let event = audit::AuditEvent::new(
+                AuditAction::RepaymentRecorded,
+                ENTITY_REPAYMENT,
+                Some(repayment.id.0),
+            )
+            .after(audit::snapshot(&repayment));
+            audit::record(conn, &caller.meta, Some(caller.actor.user_id), &event, now).await?;
+            Ok(repayment)
+        }
+        .scope_boxed()
+    })
+    .await
+}
+
+/// What the loan owes now: its installments and unpaid charges, as the last re-play left them.
+async fn owed_now(conn: &mut DbConn, loan: &Loan) -> ServiceResult<Decimal> {
+    let items = db::schedule_items::of_loan(conn, loan.id).await?;
+    let charges = db::repayments::charges_of_loan(conn, loan.id).await?;
+    let installments: Decimal = items
+        .iter()
+        .map(|item| item.total_due - item.paid_amount)
+        .sum();
+    let penalties: Decimal = charges
+        .iter()
+        .map(|charge| charge.amount - charge.paid_amount)
+        .sum();
+    Ok(installments + penalties)
+}
+
+/// Reverses a repayment (administrators): it stays visible as reversed, the loan is re-played
+/// without it, and its status follows.
+pub async fn reverse(
+    state: &AppState,
+    caller: &Caller,
+    id: RepaymentId,
+    reason: &str,
+) -> ServiceResult<Repayment> {
+    let reason = required("reason", reason)?;
+    let now = state.clock.now();
+    super::transaction(state, |conn| {
+        let reason = reason.as_str();
+        async move {
+            let found = db::repayments::find_for_update(conn, id).await?;
+            let not_found = || ServiceError::NotFound("Repayment not found.".into());
+            let before = found.ok_or_else(not_found)?;
+            let loan = db::loans::find_for_update(conn, before.loan_id, caller.scope(), false)
+                .await?
+                .ok_or_else(not_found)?;
+            let owner = super::loans::owner_of(conn, &loan).await?;
+            check(permissions::can_correct_money(&caller.actor, &owner), WHAT)?;
+            if before.reversed_at.is_some() {
+                return Err(ServiceError::conflict(
+                    "This repayment is already reversed.",
+                ));
+            }
+            let after =
+                db::repayments::mark_reversed(conn, id, caller.actor.user_id, reason, now).await?;
+            replay(conn, &loan, now)
+                .await
+                .map_err(Replay::into_service)?;
+            let event = audit::AuditEvent::new(
+                AuditAction::RepaymentReversed,
+                ENTITY_REPAYMENT,
+                Some(id.0),
+            )
+            .before(audit::snapshot(&before))
+            .after(audit::snapshot(&after))
+            .metadata(serde_json::json!({ "reason": reason }));
+            audit::record(conn, &caller.meta, Some(caller.actor.user_id), &event, now).await?;
+            Ok(after)
+        }
+        .scope_boxed()
+    })
+    .await
+}
+
+/// Why a re-play failed.
+enum Replay {
+    /// A payment no longer fits what is owed.
+    Overpaid(Overpayment),
+    Failed(ServiceError),
+}
+
+impl Replay {
+    fn into_service(self) -> ServiceError {
+        match self {
+            Self::Overpaid(overpayment) => ServiceError::conflict(overpayment.to_string()),
+            Self::Failed(err) => err,
+        }
+    }
+}
+
+impl From<diesel::result::Error> for Replay {
+    fn from(err: diesel::result::Error) -> Self {
+        Self::Failed(err.into())
+    }
+}
+
+/// Allocates every live repayment of `loan` again from scratch, writes the allocations, the
+/// installments' and charges' paid amounts, and the loan's status. The loan's row is locked by
+/// the caller.
+async fn replay(conn: &mut DbConn, loan: &Loan, now: DateTime<Utc>) -> Result<(), Replay> {
+    let settings = db::settings::get(conn).await?;
+    let items = db::schedule_items::of_loan(conn, loan.id).await?;
+    let charges = db::repayments::charges_of_loan(conn, loan.id).await?;
+    let payments: Vec<allocation::Payment<RepaymentId>> = db::repayments::of_loan(conn, loan.id)
+        .await?
+        .into_iter()
+        .filter(|repayment| repayment.reversed_at.is_none())
+        .map(|repayment| allocation::Payment {
+            key: repayment.id,
+            date: repayment.paid_at.date_naive(),
+            amount: repayment.amount,
+        })
+        .collect();
+    let dues: Vec<_> = items
+        .iter()
+        .map(|item| InstallmentDue {
+            key: item.id,
+            fee: item.fee_due,
+            interest: item.interest_due,
+            principal: item.principal_due,
+        })
+        .collect();
+    let charge_dues: Vec<_> = charges
+        .iter()
+        .map(|charge| ChargeDue {
+            key: charge.id,
+            date: charge.charge_date,
+            amount: charge.amount,
+        })
+        .collect();
+    let replayed = allocation::replay(&payments, settings.allocation_order, dues, charge_dues)
+        .map_err(Replay::Overpaid)?;
+
+    db::repayments::delete_allocations_of_loan(conn, loan.id).await?;
+    let mut paid_items: HashMap<_, Decimal> = HashMap::new();
+    let mut paid_charges: HashMap<_, Decimal> = HashMap::new();
+    let mut rows = Vec::new();
+    for (repayment, allocations) in replayed {
+        for part in allocations {
+            let (schedule_item_id, charge_id) = match part.target {
+                Target::Installment(item) => {
+                    *paid_items.entry(item).or_default() += part.amount();
+                    (Some(item), None)
+                }
+                Target::Charge(charge) => {
+                    *paid_charges.entry(charge).or_default() += part.amount();
+                    (None, Some(charge))
+                }
+            };
+            rows.push(NewAllocation {
+                repayment_id: repayment,
+                schedule_item_id,
+                charge_id,
+                principal_amount: part.principal,
+                interest_amount: part.interest,
+                fee_amount: part.fee,
+                penalty_amount: part.penalty,
+                amount: part.amount(),
+                created_at: now,
+            });
+        }
+    }
+    db::repayments::insert_allocations(conn, &rows).await?;
+
+    let today = now.date_naive();
+    let mut outstanding = Decimal::ZERO;
+    for item in &items {
+        let paid = paid_items.get(&item.id).copied().unwrap_or_default();
+        outstanding += item.total_due - paid;
+        let status = status_on(item.due_date, item.total_due, paid, today);
+        let closed_at = (paid >= item.total_due).then(|| item.closed_at.unwrap_or(now));
+        if paid != item.paid_amount || status != item.status || closed_at != item.closed_at {
+            db::schedule_items::set_paid(conn, item.id, paid, status, closed_at, now).await?;
+        }
+    }
+    for charge in &charges {
+        let paid = paid_charges.get(&charge.id).copied().unwrap_or_default();
+        outstanding += charge.amount - paid;
+        if paid != charge.paid_amount {
+            db::repayments::set_charge_paid(conn, charge.id, paid, now).await?;
+        }
+    }
+    let grace = u32::try_from(settings.default_grace_days).unwrap_or(0);
+    let status =
+        rules::status_after_payments(loan.status, outstanding, loan.end_date, grace, today);
+    if status != loan.status {
+        let closed_at = (status == LoanStatus::Completed).then_some(now);
+        db::loans::update(
+            conn,
+            loan.id,
+            &LoanChanges {
+                status: Some(status),
+                closed_at: Some(closed_at),
+                updated_at: Some(now),
+                ..LoanChanges::default()
+            },
+        )
+        .await?;
+    }
+    Ok(())
+}
+
+/// A repayment by id, if its loan is in the caller's scope.
+pub async fn get(state: &AppState, caller: &Caller, id: RepaymentId) -> ServiceResult<Repayment> {
+    let mut conn = state.db.get().await?;
+    let not_found = || ServiceError::NotFound("Repayment not found.".into());
+    let repayment = db::repayments::find(&mut conn, id)
+        .await?
+        .ok_or_else(not_found)?;
+    db::loans::find(&mut conn, repayment.loan_id, caller.scope(), true)
+        .await?
+        .ok_or_else(not_found)?;
+    Ok(repayment)
+}
+
+/// A loan's repayments, reversed ones included, in `paidAt` order (the loan in scope).
+pub async fn of_loan(
+    state: &AppState,
+    caller: &Caller,
+    loan: LoanId,
+) -> ServiceResult<Vec<Repayment>> {
+    let mut conn = state.db.get().await?;
+    if db::loans::find(&mut conn, loan, caller.scope(), true)
+        .await?
+        .is_none()
+    {
+        return Err(ServiceError::NotFound("Loan not found.".into()));
+    }
+    Ok(db::repayments::of_loan(&mut conn, loan).await?)
+}

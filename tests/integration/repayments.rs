@@ -1,0 +1,224 @@
+//! Repayments through the API: the acceptance path from the first installment to completion
+//! and back by a reversal, overpayments, idempotency, and 32 concurrent payments on one loan —
+//! with the money invariants checked after every operation.
+
+use serde_json::{Value, json};
+
+use crate::support::money::assert_invariants;
+use crate::support::{Org, TestApp};
+
+const RECORD: &str = "mutation($input: RecordRepaymentInput!) {
+    recordRepayment(input: $input) { id amount allocations { amount principalAmount interestAmount } }
+}";
+
+const LOAN: &str = "query($id: ID!) { loan(id: $id) {
+    status repayments { amount reversedAt }
+    schedule { sequence paidAmount remainingAmount status }
+} }";
+
+/// An active loan of 10,000 over 30 days for the organisation's member; its id.
+async fn active_loan(app: &TestApp, org: &Org) -> Value {
+    let product = app
+        .gql("mutation { createLoanType(input: {name: \"Daily\", minAmount: \"1000\", maxAmount: \"20000\", termUnit: DAY, minTerm: 10, maxTerm: 60}) { id } }")
+        .by(&org.admin)
+        .send()
+        .await
+        .data()["createLoanType"]["id"]
+        .clone();
+    app.gql("mutation($input: CreateLoanInput!) { createLoan(input: $input) { id status } }")
+        .var(
+            "input",
+            json!({
+                "unionMemberId": org.member.id.to_string(), "loanTypeId": product,
+                "principalAmount": "10000", "termCount": 30,
+                "creditOfficerId": org.officer.user.id.to_string()
+            }),
+        )
+        .by(&org.admin)
+        .send()
+        .await
+        .data()["createLoan"]["id"]
+        .clone()
+}
+
+fn payment(loan: &Value, amount: &str, key: &str) -> Value {
+    json!({"loanId": loan, "amount": amount, "method": "CASH", "idempotencyKey": key})
+}
+
+#[tokio::test]
+async fn from_the_first_installment_to_completion_and_back_by_a_reversal() {
+    let app = TestApp::spawn().await;
+    let org = Org::new(&app).await;
+    let loan = active_loan(&app, &org).await;
+
+    // More than is owed is refused, saying the maximum, and records nothing.
+    let response = app
+        .gql(RECORD)
+        .var("input", payment(&loan, "10000.01", "too-much"))
+        .by(&org.officer)
+        .send()
+        .await;
+    assert_eq!(response.error_code(), "BAD_USER_INPUT");
+    assert_eq!(response.error_field().as_deref(), Some("amount"));
+    assert!(
+        response.error_message().contains("10000.00"),
+        "{}",
+        response.error_message()
+    );
+
+    // One installment exactly: it is PAID.
+    let response = app
+        .gql(RECORD)
+        .var("input", payment(&loan, "333.33", "first"))
+        .by(&org.officer)
+        .send()
+        .await;
+    let first = &response.data()["recordRepayment"];
+    assert_eq!(
+        first["allocations"].as_array().expect("allocations").len(),
+        1
+    );
+    assert_eq!(first["allocations"][0]["principalAmount"], "333.33");
+    assert_invariants(&app).await;
+    let state = app
+        .gql(LOAN)
+        .var("id", loan.clone())
+        .by(&org.officer)
+        .send()
+        .await;
+    let schedule = &state.data()["loan"]["schedule"];
+    assert_eq!(schedule[0]["status"], "PAID");
+    assert_eq!(schedule[0]["remainingAmount"], "0.00");
+    assert_eq!(schedule[1]["status"], "PENDING");
+
+    // The rest: the loan is COMPLETED.
+    let response = app
+        .gql(RECORD)
+        .var("input", payment(&loan, "9666.67", "rest"))
+        .by(&org.supervisor)
+        .send()
+        .await;
+    let rest_id = response.data()["recordRepayment"]["id"].clone();
+    assert_invariants(&app).await;
+    let state = app
+        .gql(LOAN)
+        .var("id", loan.clone())
+        .by(&org.officer)
+        .send()
+        .await;
+    assert_eq!(state.data()["loan"]["status"], "COMPLETED");
+    // A completed loan takes no more payments.
+    let response = app
+        .gql(RECORD)
+        .var("input", payment(&loan, "1", "after"))
+        .by(&org.officer)
+        .send()
+        .await;
+    assert_eq!(response.error_code(), "CONFLICT");
+
+    // Only an administrator reverses; the loan is ACTIVE again with its balance.
+    let reverse = "mutation($id: ID!) { reverseRepayment(id: $id, reason: \"Cheque bounced\") { reversedAt reversedBy { email } } }";
+    let response = app
+        .gql(reverse)
+        .var("id", rest_id.clone())
+        .by(&org.officer)
+        .send()
+        .await;
+    assert_eq!(response.error_code(), "FORBIDDEN");
+    let response = app
+        .gql(reverse)
+        .var("id", rest_id.clone())
+        .by(&org.admin)
+        .send()
+        .await;
+    assert_eq!(
+        response.data()["reverseRepayment"]["reversedBy"]["email"],
+        org.admin.user.email
+    );
+    assert_invariants(&app).await;
+    let state = app
+        .gql(LOAN)
+        .var("id", loan.clone())
+        .by(&org.admin)
+        .send()
+        .await;
+    let loan_now = &state.data()["loan"];
+    assert_eq!(loan_now["status"], "ACTIVE");
+    assert_eq!(loan_now["schedule"][0]["status"], "PAID");
+    assert_eq!(loan_now["schedule"][1]["paidAmount"], "0.00");
+    assert!(loan_now["repayments"][1]["reversedAt"].is_string());
+    let response = app
+        .gql(reverse)
+        .var("id", rest_id)
+        .by(&org.admin)
+        .send()
+        .await;
+    assert_eq!(response.error_code(), "CONFLICT");
+}
+
+#[tokio::test]
+async fn an_idempotency_key_records_once() {
+    let app = TestApp::spawn().await;
+    let org = Org::new(&app).await;
+    let loan = active_loan(&app, &org).await;
+    let send = |amount: &'static str| {
+        let (app, org, loan) = (&app, &org, &loan);
+        async move {
+            app.gql(RECORD)
+                .var("input", payment(loan, amount, "receipt-0042"))
+                .by(&org.officer)
+                .send()
+                .await
+        }
+    };
+    let first = send("500").await.data()["recordRepayment"]["id"].clone();
+    let again = send("500").await.data()["recordRepayment"]["id"].clone();
+    assert_eq!(first, again);
+    let different = send("600").await;
+    assert_eq!(different.error_code(), "CONFLICT");
+    assert_eq!(different.error_field().as_deref(), Some("idempotencyKey"));
+    let state = app.gql(LOAN).var("id", loan).by(&org.admin).send().await;
+    assert_eq!(
+        state.data()["loan"]["repayments"]
+            .as_array()
+            .expect("repayments")
+            .len(),
+        1
+    );
+    assert_invariants(&app).await;
+}
+
+#[tokio::test]
+async fn thirty_two_concurrent_payments_never_exceed_what_is_owed() {
+    let app = TestApp::spawn().await;
+    let org = Org::new(&app).await;
+    let loan = active_loan(&app, &org).await;
+    // 32 × 500 = 16,000 offered against 10,000 owed.
+    let payments = (0..32).map(|n| {
+        app.gql(RECORD)
+            .var("input", payment(&loan, "500", &format!("concurrent-{n}")))
+            .by(&org.officer)
+            .send()
+    });
+    let responses = futures_util::future::join_all(payments).await;
+    let accepted = responses
+        .iter()
+        .filter(|response| response.body().get("errors").is_none())
+        .count();
+    // The refused ones were too much, or came once the loan was complete.
+    for response in responses
+        .iter()
+        .filter(|r| r.body().get("errors").is_some())
+    {
+        let code = response.error_code();
+        assert!(
+            code == "BAD_USER_INPUT" || code == "CONFLICT",
+            "{}",
+            response.body()
+        );
+    }
+    assert_eq!(accepted, 20, "exactly 10,000 / 500 payments fit");
+    assert_invariants(&app).await;
+    let state = app.gql(LOAN).var("id", loan).by(&org.admin).send().await;
+    assert_eq!(state.data()["loan"]["status"], "COMPLETED");
+}

@@ -10,6 +10,13 @@ pub fn round(value: Decimal) -> Decimal {
     rounded
 }
 
+/// `value` rounded down (toward zero) to two places, with exactly two places.
+pub fn round_down(value: Decimal) -> Decimal {
+    let mut rounded = value.round_dp_with_strategy(2, RoundingStrategy::ToZero);
+    rounded.rescale(2);
+    rounded
+}
+
 /// The largest amount a `NUMERIC(14,2)` column holds.
 pub fn max_amount() -> Decimal {
     Decimal::new(99_999_999_999_999, 2)

@@ -133,9 +133,15 @@ pub fn schedule(terms: &Terms) -> Result<Vec<Installment>, ScheduleError> {
         .collect()
 }
 
-/// Splits `total` into `n` rounded parts; the last takes what rounding left.
+/// Splits `total` into `n` rounded parts; the last takes what rounding left. When rounding up
+/// would leave the last part negative (a few cents over many installments), the parts are
+/// rounded down instead, so that the last one takes the cents.
 fn split(total: Decimal, n: u32) -> Vec<Decimal> {
-    let each = money::round(total / Decimal::from(n));
+    let share = total / Decimal::from(n);
+    let mut each = money::round(share);
+    if each * Decimal::from(n - 1) > total {
+        each = money::round_down(share);
+    }
     let mut parts = vec![each; n as usize - 1];
     let rest = total - each * Decimal::from(n - 1);
     parts.push(money::round(rest));
@@ -342,6 +348,23 @@ mod tests {
         assert_eq!(on(dec!(40), date(2026, 3, 11)), ScheduleStatus::Overdue);
         assert_eq!(on(dec!(0), date(2026, 3, 11)), ScheduleStatus::Overdue);
         assert_eq!(on(dec!(100), date(2026, 4, 1)), ScheduleStatus::Paid);
+    }
+
+    #[test]
+    fn a_few_cents_over_many_installments_never_leave_a_negative_last_part() {
+        // Found by the property test: 10.11 of interest over 47 days rounds to 0.22 a day,
+        // which 46 times is already more than 10.11.
+        let mut terms = terms(dec!(9.46), 47, TermUnit::Day);
+        terms.interest_rate = dec!(2.2728);
+        let items = schedule(&terms).expect("schedule");
+        assert!(items.iter().all(|item| item.interest_due >= Decimal::ZERO));
+        assert!(
+            items[..46]
+                .iter()
+                .all(|item| item.interest_due == dec!(0.21))
+        );
+        assert_eq!(items[46].interest_due, dec!(0.45));
+        assert_eq!(sums(&items), (dec!(9.46), dec!(10.11)));
     }
 
     #[test]

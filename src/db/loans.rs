@@ -391,3 +391,53 @@ pub async fn count_live_repayments(conn: &mut DbConn, loan: LoanId) -> QueryResu
         .get_result(conn)
         .await
 }
+
+/// A page of the live loans of each of `union_ids` (in scope), newest first: one statement.
+pub async fn page_by_union(
+    conn: &mut DbConn,
+    union_ids: &[UnionId],
+    scope: Scope,
+    page: Page,
+) -> QueryResult<std::collections::HashMap<UnionId, Paged<Loan>>> {
+    use diesel::dsl::row_number;
+    use diesel::prelude::WindowExpressionMethods;
+
+    let query = loans::table
+        .filter(loans::union_id.eq_any(union_ids))
+        .filter(visible(scope, false))
+        .select((
+            Loan::as_select(),
+            row_number()
+                .partition_by(loans::union_id)
+                .window_order((loans::created_at.desc(), loans::id.desc())),
+            count_star().partition_by(loans::union_id),
+        ));
+    let rows: Vec<page::Ranked<Loan>> = page::PerParent::new(query, page).load(conn).await?;
+    Ok(page::group_per_parent(rows, page, |loan| loan.union_id))
+}
+
+/// A page of the live loans of each of `members` (in scope), newest first: one statement.
+pub async fn page_by_member(
+    conn: &mut DbConn,
+    members: &[UnionMemberId],
+    scope: Scope,
+    page: Page,
+) -> QueryResult<std::collections::HashMap<UnionMemberId, Paged<Loan>>> {
+    use diesel::dsl::row_number;
+    use diesel::prelude::WindowExpressionMethods;
+
+    let query = loans::table
+        .filter(loans::union_member_id.eq_any(members))
+        .filter(visible(scope, false))
+        .select((
+            Loan::as_select(),
+            row_number()
+                .partition_by(loans::union_member_id)
+                .window_order((loans::created_at.desc(), loans::id.desc())),
+            count_star().partition_by(loans::union_member_id),
+        ));
+    let rows: Vec<page::Ranked<Loan>> = page::PerParent::new(query, page).load(conn).await?;
+    Ok(page::group_per_parent(rows, page, |loan| {
+        loan.union_member_id
+    }))
+}

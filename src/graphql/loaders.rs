@@ -234,6 +234,15 @@ page_loader!(
     OfficersOfSupervisor: UserId => db::users::User, db::users::page_by_supervisor
 );
 
+page_loader!(
+    /// A page of each union's loans, newest first.
+    LoansOfUnion: UnionId => db::loans::Loan, db::loans::page_by_union
+);
+page_loader!(
+    /// A page of each member's loans, newest first.
+    LoansOfMember: UnionMemberId => db::loans::Loan, db::loans::page_by_member
+);
+
 /// Declares a loader of counts per parent: `count_by(conn, parents, scope)` → `(parent, n)`;
 /// parents without children count 0.
 macro_rules! count_loader {
@@ -375,6 +384,8 @@ pub struct Loaders {
     pub loan: DataLoader<LoanById, HashMapCache>,
     pub schedule_of_loan: DataLoader<ScheduleOfLoan, HashMapCache>,
     pub repayments_of_loan: DataLoader<RepaymentsOfLoan, HashMapCache>,
+    pub loans_of_union: DataLoader<LoansOfUnion, HashMapCache>,
+    pub loans_of_member: DataLoader<LoansOfMember, HashMapCache>,
     pub allocations_of_repayment: DataLoader<AllocationsOfRepayment, HashMapCache>,
     pub user_lists: DataLoader<UserLists, HashMapCache>,
     pub union_lists: DataLoader<UnionLists, HashMapCache>,
@@ -412,6 +423,8 @@ impl Loaders {
             loan: loader(LoanById(source.clone())),
             schedule_of_loan: loader(ScheduleOfLoan(source.clone())),
             repayments_of_loan: loader(RepaymentsOfLoan(source.clone())),
+            loans_of_union: loader(LoansOfUnion(source.clone())),
+            loans_of_member: loader(LoansOfMember(source.clone())),
             allocations_of_repayment: loader(AllocationsOfRepayment(source.clone())),
             user_lists: loader(UserLists(source.clone())),
             union_lists: loader(UnionLists(source.clone())),

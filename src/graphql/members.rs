@@ -186,6 +186,28 @@ impl UnionMember {
         Ok(officer.map(User))
     }
 
+    /// The member's loans, newest first.
+    #[graphql(complexity = "super::pagination::cost(first, child_complexity)")]
+    async fn loans(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> Result<Connection<super::loans::Loan>> {
+        let args = PageArgs::new(ctx, first, after.as_deref())?;
+        let page = loaded(
+            ctx.loaders()?
+                .loans_of_member
+                .load_one((self.0.id, args.page))
+                .await,
+        )?;
+        let Some(page) = page else {
+            return Ok(Connection::empty(args.page));
+        };
+        preload::loans(ctx, page.rows.clone(), preload::page_nodes(ctx)).await?;
+        Ok(Connection::new(page, args.page))
+    }
+
     /// The member's moves between unions, newest first.
     #[graphql(complexity = "super::pagination::cost(first, child_complexity)")]
     async fn reassignments(

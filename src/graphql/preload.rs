@@ -210,6 +210,16 @@ pub fn unions<'a>(
                 .boxed(),
             );
         }
+        for (page, connections) in pages(ctx, children(&fields, "loans")) {
+            let keys: Vec<_> = ids.iter().map(|id| (*id, page)).collect();
+            steps.push(
+                async move {
+                    let loaded = loaded(loaders.loans_of_union.load_many(keys).await)?;
+                    loans(ctx, rows_of(loaded), nodes_of(&connections)).await
+                }
+                .boxed(),
+            );
+        }
         for (page, connections) in pages(ctx, children(&fields, "assignmentHistory")) {
             let keys: Vec<_> = ids.iter().map(|id| (*id, page)).collect();
             steps.push(
@@ -253,6 +263,16 @@ pub fn members<'a>(
                         .map(|union| union.credit_officer_id)
                         .collect();
                     users_by_id(ctx, officer_ids, officers).await
+                }
+                .boxed(),
+            );
+        }
+        for (page, connections) in pages(ctx, children(&fields, "loans")) {
+            let keys: Vec<_> = rows.iter().map(|member| (member.id, page)).collect();
+            steps.push(
+                async move {
+                    let loaded = loaded(loaders.loans_of_member.load_many(keys).await)?;
+                    loans(ctx, rows_of(loaded), nodes_of(&connections)).await
                 }
                 .boxed(),
             );

@@ -113,6 +113,28 @@ impl Union {
         Ok(count.unwrap_or(0))
     }
 
+    /// The union's loans, newest first.
+    #[graphql(complexity = "super::pagination::cost(first, child_complexity)")]
+    async fn loans(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> Result<Connection<super::loans::Loan>> {
+        let args = PageArgs::new(ctx, first, after.as_deref())?;
+        let page = loaded(
+            ctx.loaders()?
+                .loans_of_union
+                .load_one((self.0.id, args.page))
+                .await,
+        )?;
+        let Some(page) = page else {
+            return Ok(Connection::empty(args.page));
+        };
+        preload::loans(ctx, page.rows.clone(), preload::page_nodes(ctx)).await?;
+        Ok(Connection::new(page, args.page))
+    }
+
     /// How many live loans the union has, in any status.
     async fn loan_count(&self, ctx: &Context<'_>) -> Result<i64> {
         let count = loaded(ctx.loaders()?.loan_count_of_union.load_one(self.0.id).await)?;

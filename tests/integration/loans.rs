@@ -381,3 +381,43 @@ async fn a_page_of_loans_costs_the_same_statements_for_ten_and_fifty() {
     assert_eq!(costs[0], costs[1], "{costs:?}");
     assert!(costs[1] <= 8, "{costs:?}");
 }
+
+#[tokio::test]
+async fn unions_and_members_list_their_loans_in_scope() {
+    let app = TestApp::spawn().await;
+    let org = Org::new(&app).await;
+    let (_, weekly) = products(&app, &org).await;
+    for member in [&org.member, &org.other_member] {
+        app.gql(CREATE_LOAN)
+            .var(
+                "input",
+                with(
+                    loan_input(member.id, &weekly, "9000", 6),
+                    json!({"creditOfficerId": org.officer.user.id.to_string()}),
+                ),
+            )
+            .by(&org.admin)
+            .send()
+            .await
+            .data();
+    }
+    let query =
+        "{ unions { nodes { name loans { totalCount nodes { loanNumber unionMember { code } } } } }
+                   unionMembers { nodes { code loans(first: 1) { nodes { status } } } } }";
+    let response = app.gql(query).by(&org.admin).send().await;
+    let data = response.data();
+    for union in data["unions"]["nodes"].as_array().expect("unions") {
+        assert_eq!(union["loans"]["totalCount"], 1, "{union}");
+    }
+    for member in data["unionMembers"]["nodes"].as_array().expect("members") {
+        assert_eq!(member["loans"]["nodes"][0]["status"], "ACTIVE", "{member}");
+    }
+    // The officer sees their union's loan only.
+    let response = app.gql(query).by(&org.officer).send().await;
+    let unions = response.data()["unions"]["nodes"].clone();
+    assert_eq!(unions.as_array().expect("unions").len(), 1);
+    assert_eq!(
+        unions[0]["loans"]["nodes"][0]["unionMember"]["code"],
+        org.member.code
+    );
+}

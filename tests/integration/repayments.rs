@@ -5,6 +5,7 @@
 use serde_json::{Value, json};
 
 use crate::support::money::assert_invariants;
+use crate::support::records::audit_actions;
 use crate::support::{Org, TestApp};
 
 const RECORD: &str = "mutation($input: RecordRepaymentInput!) {
@@ -154,6 +155,11 @@ async fn from_the_first_installment_to_completion_and_back_by_a_reversal() {
         .send()
         .await;
     assert_eq!(response.error_code(), "CONFLICT");
+    // Two recordings and one reversal were audited; the refused attempts were not.
+    let actions = audit_actions(&app).await;
+    let count = |name: &str| actions.iter().filter(|action| *action == name).count();
+    assert_eq!(count("REPAYMENT_RECORDED"), 2, "{actions:?}");
+    assert_eq!(count("REPAYMENT_REVERSED"), 1, "{actions:?}");
 }
 
 #[tokio::test]

@@ -13,6 +13,7 @@ pub mod domain;
 pub mod embedded_pg;
 pub mod graphql;
 pub mod http;
+pub mod jobs;
 pub mod secret_file;
 pub mod seed;
 pub mod server;

@@ -239,13 +239,16 @@ async fn serve_on(config: &Config, database: &Database) -> anyhow::Result<()> {
         "Millennium is running. GraphiQL: {base}/graphiql  GraphQL: {base}/graphql  Health: {base}/health"
     );
 
+    let jobs = crate::jobs::spawn(state.clone());
     let app = crate::http::router(state);
-    axum::serve(
+    let served = axum::serve(
         listener,
         app.into_make_service_with_connect_info::<SocketAddr>(),
     )
     .with_graceful_shutdown(shutdown_signal())
-    .await?;
+    .await;
+    jobs.abort();
+    served?;
     tracing::info!("the HTTP server has stopped");
     Ok(())
 }

@@ -441,3 +441,42 @@ pub async fn page_by_member(
         loan.union_member_id
     }))
 }
+
+/// Turns DEFAULTED every live ACTIVE loan that ended on or before `last_end_date` and still
+/// owes (an unpaid installment or charge); returns them as they were before.
+pub async fn default_overdue(
+    conn: &mut DbConn,
+    last_end_date: NaiveDate,
+    reason: &str,
+    now: DateTime<Utc>,
+) -> QueryResult<Vec<Loan>> {
+    use super::schema::{loan_charges as charges, repayment_schedule_items as items};
+    let unpaid_installment = items::table
+        .filter(items::loan_id.eq(loans::id))
+        .filter(items::deleted_at.is_null())
+        .filter(items::paid_amount.lt(items::total_due));
+    let unpaid_charge = charges::table
+        .filter(charges::loan_id.eq(loans::id))
+        .filter(charges::deleted_at.is_null())
+        .filter(charges::waived_at.is_null())
+        .filter(charges::paid_amount.lt(charges::amount));
+    let due = loans::table
+        .filter(loans::status.eq(LoanStatus::Active))
+        .filter(loans::deleted_at.is_null())
+        .filter(loans::end_date.le(last_end_date))
+        .filter(diesel::dsl::exists(unpaid_installment).or(diesel::dsl::exists(unpaid_charge)))
+        .select(Loan::as_select())
+        .for_update()
+        .load::<Loan>(conn)
+        .await?;
+    let ids: Vec<LoanId> = due.iter().map(|loan| loan.id).collect();
+    diesel::update(loans::table.filter(loans::id.eq_any(&ids)))
+        .set((
+            loans::status.eq(LoanStatus::Defaulted),
+            loans::status_reason.eq(reason),
+            loans::updated_at.eq(now),
+        ))
+        .execute(conn)
+        .await?;
+    Ok(due)
+}

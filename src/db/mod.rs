@@ -4,11 +4,14 @@
 
 pub mod assignments;
 pub mod audit_logs;
+pub mod balances;
+pub mod charges;
 pub mod constraints;
 pub mod contents;
 pub mod counters;
 pub mod databases;
 pub mod document_types;
+pub mod job_leases;
 pub mod loan_types;
 pub mod loans;
 pub mod login_history;

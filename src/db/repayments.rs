@@ -1,8 +1,8 @@
-//! `repayments`, `repayment_allocations` and `loan_charges`: the money that came in, where each
-//! cent of it went, and the penalties it pays. Repayments are never edited or deleted; a
-//! reversal marks them, and the loan's allocations are written again by a re-play.
+//! `repayments` and `repayment_allocations`: the money that came in, and where each cent of it
+//! went. Repayments are never edited or deleted; a reversal marks them, and the loan's
+//! allocations are written again by a re-play.
 
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{DateTime, Utc};
 use diesel::pg::Pg;
 use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
@@ -11,7 +11,7 @@ use serde::Serialize;
 use uuid::Uuid;
 
 use super::DbConn;
-use super::schema::{loan_charges, repayment_allocations, repayments};
+use super::schema::{repayment_allocations, repayments};
 use crate::domain::allocation::PaymentMethod;
 use crate::domain::{ChargeId, LoanId, RepaymentId, ScheduleItemId, UserId};
 
@@ -82,20 +82,6 @@ pub struct NewAllocation {
     pub penalty_amount: Decimal,
     pub amount: Decimal,
     pub created_at: DateTime<Utc>,
-}
-
-/// A penalty or fee charged to a loan.
-#[derive(Debug, Clone, PartialEq, Queryable, Selectable, Serialize)]
-#[diesel(table_name = loan_charges, check_for_backend(Pg))]
-#[serde(rename_all = "camelCase")]
-pub struct Charge {
-    pub id: ChargeId,
-    pub loan_id: LoanId,
-    pub kind: String,
-    pub charge_date: NaiveDate,
-    pub amount: Decimal,
-    pub paid_amount: Decimal,
-    pub waived_at: Option<DateTime<Utc>>,
 }
 
 pub async fn insert(conn: &mut DbConn, new: &NewRepayment<'_>) -> QueryResult<Repayment> {
@@ -210,34 +196,6 @@ pub async fn allocations_of(
         .select(AllocationRow::as_select())
         .load(conn)
         .await
-}
-
-/// The loan's live charges that are not waived, oldest first.
-pub async fn charges_of_loan(conn: &mut DbConn, loan: LoanId) -> QueryResult<Vec<Charge>> {
-    loan_charges::table
-        .filter(loan_charges::loan_id.eq(loan))
-        .filter(loan_charges::deleted_at.is_null())
-        .filter(loan_charges::waived_at.is_null())
-        .order_by((loan_charges::charge_date.asc(), loan_charges::id.asc()))
-        .select(Charge::as_select())
-        .load(conn)
-        .await
-}
-
-pub async fn set_charge_paid(
-    conn: &mut DbConn,
-    id: ChargeId,
-    paid: Decimal,
-    now: DateTime<Utc>,
-) -> QueryResult<()> {
-    diesel::update(loan_charges::table.find(id))
-        .set((
-            loan_charges::paid_amount.eq(paid),
-            loan_charges::updated_at.eq(now),
-        ))
-        .execute(conn)
-        .await
-        .map(drop)
 }
 
 /// The repayments of `loans` (reversed ones included), in `paidAt` order; for loaders (the

@@ -123,3 +123,48 @@ pub async fn set_paid(
         .await
         .map(drop)
 }
+
+/// Marks OVERDUE the unpaid installments of disbursed loans that fell due before `today` and
+/// are not marked so yet (the daily refresh; reads compute the status as of today anyway).
+/// Returns how many changed.
+pub async fn mark_overdue(
+    conn: &mut DbConn,
+    today: NaiveDate,
+    now: DateTime<Utc>,
+) -> QueryResult<usize> {
+    use super::schema::loans;
+    use crate::domain::LoanStatus;
+    let disbursed = loans::table
+        .filter(loans::status.eq_any([LoanStatus::Active, LoanStatus::Defaulted]))
+        .select(loans::id);
+    diesel::update(
+        items::table
+            .filter(items::deleted_at.is_null())
+            .filter(items::due_date.lt(today))
+            .filter(items::paid_amount.lt(items::total_due))
+            .filter(items::status.ne(ScheduleStatus::Overdue))
+            .filter(items::loan_id.eq_any(disbursed)),
+    )
+    .set((
+        items::status.eq(ScheduleStatus::Overdue),
+        items::updated_at.eq(now),
+    ))
+    .execute(conn)
+    .await
+}
+
+/// Each of `loans`' first installment not paid in full, for loaders.
+pub async fn next_unpaid_of_loans(
+    conn: &mut DbConn,
+    loans: &[LoanId],
+) -> QueryResult<Vec<ScheduleItem>> {
+    items::table
+        .filter(items::loan_id.eq_any(loans))
+        .filter(items::deleted_at.is_null())
+        .filter(items::paid_amount.lt(items::total_due))
+        .distinct_on(items::loan_id)
+        .order_by((items::loan_id, items::sequence))
+        .select(ScheduleItem::as_select())
+        .load(conn)
+        .await
+}

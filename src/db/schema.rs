@@ -114,6 +114,7 @@ diesel::table! {
         expires_at -> Timestamptz,
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
+        completed_at -> Nullable<Timestamptz>,
     }
 }
 

@@ -10,6 +10,7 @@ use diesel::sql_types;
 
 use crate::domain::allocation::PaymentMethod;
 use crate::domain::audit::AuditAction;
+use crate::domain::charges::ChargeKind;
 use crate::domain::members::{Gender, MaritalStatus};
 use crate::domain::products::{InterestMethod, TermUnit};
 use crate::domain::schedule::ScheduleStatus;
@@ -102,4 +103,5 @@ text_column!(
     AllocationOrder,
     ScheduleStatus,
     PaymentMethod,
+    ChargeKind,
 );

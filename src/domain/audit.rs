@@ -108,6 +108,15 @@ text_enum! {
         RepaymentRecorded => "REPAYMENT_RECORDED",
         /// A repayment was reversed (and the loan re-played without it).
         RepaymentReversed => "REPAYMENT_REVERSED",
+        /// An active loan's principal or term changed: the schedule was rebuilt and the
+        /// repayments re-played.
+        LoanRescheduled => "LOAN_RESCHEDULED",
+        /// The daily job found a loan past its end date and grace with a balance.
+        LoanDefaulted => "LOAN_DEFAULTED",
+        /// A charge was waived (and the loan re-played).
+        ChargeWaived => "CHARGE_WAIVED",
+        /// The daily job posted penalties, refreshed installments and defaulted loans.
+        PenaltiesPosted => "PENALTIES_POSTED",
     }
 }
 
@@ -127,5 +136,7 @@ pub const ENTITY_COMPANY_SETTINGS: &str = "CompanySettings";
 pub const ENTITY_LOAN: &str = "Loan";
 /// … about repayments.
 pub const ENTITY_REPAYMENT: &str = "Repayment";
+/// … about charges on loans.
+pub const ENTITY_LOAN_CHARGE: &str = "LoanCharge";
 /// … about notes on staff.
 pub const ENTITY_USER_NOTE: &str = "UserNote";

@@ -6,6 +6,8 @@ mod text_enum;
 
 pub mod allocation;
 pub mod audit;
+pub mod balance;
+pub mod charges;
 pub mod email;
 pub mod ids;
 pub mod loan_status;

@@ -9,9 +9,11 @@ use std::hash::Hash;
 use std::sync::Arc;
 
 use async_graphql::dataloader::{DataLoader, HashMapCache, Loader};
+use chrono::NaiveDate;
 
 use crate::db::page::{Page, Paged};
 use crate::db::{self, DbConn, Direction, Listing};
+use crate::domain::balance::Totals;
 use crate::domain::permissions::{Scope, scope};
 use crate::domain::{LoanId, LoanTypeId, RepaymentId, UnionId, UnionMemberId, UserId};
 use crate::services::{self, Caller, ServiceError};
@@ -164,6 +166,59 @@ group_loader!(
     AllocationsOfRepayment: RepaymentId => db::repayments::AllocationRow, repayment_id,
     |conn, keys, _scope| db::repayments::allocations_of(conn, keys)
 );
+
+group_loader!(
+    /// Each loan's charges, waived ones included, oldest first (the loans were read in scope).
+    ChargesOfLoan: LoanId => db::charges::Charge, loan_id,
+    |conn, keys, _scope| db::charges::of_loans(conn, keys)
+);
+
+/// Each loan's first installment not paid in full, if any (the loans were read in scope).
+pub struct NextInstallmentOfLoan(Source);
+
+impl Loader<LoanId> for NextInstallmentOfLoan {
+    type Value = Option<db::schedule_items::ScheduleItem>;
+    type Error = LoadError;
+
+    async fn load(&self, keys: &[LoanId]) -> Result<HashMap<LoanId, Self::Value>, LoadError> {
+        let rows = self
+            .0
+            .run(async |conn, _scope| db::schedule_items::next_unpaid_of_loans(conn, keys).await)
+            .await?;
+        let mut next: HashMap<LoanId, Self::Value> = keys.iter().map(|key| (*key, None)).collect();
+        next.extend(rows.into_iter().map(|row| (row.loan_id, Some(row))));
+        Ok(next)
+    }
+}
+
+/// Each loan's totals on a day, keyed by (loan, day): one statement per distinct day (the loans
+/// were read in scope).
+pub struct TotalsOfLoan(Source);
+
+impl Loader<(LoanId, NaiveDate)> for TotalsOfLoan {
+    type Value = Totals;
+    type Error = LoadError;
+
+    async fn load(
+        &self,
+        keys: &[(LoanId, NaiveDate)],
+    ) -> Result<HashMap<(LoanId, NaiveDate), Totals>, LoadError> {
+        let mut by_day: HashMap<NaiveDate, Vec<LoanId>> = HashMap::new();
+        for (loan, day) in keys {
+            by_day.entry(*day).or_default().push(*loan);
+        }
+        let mut totals: HashMap<(LoanId, NaiveDate), Totals> =
+            keys.iter().map(|key| (*key, Totals::default())).collect();
+        for (day, loans) in by_day {
+            let rows = self
+                .0
+                .run(async |conn, _scope| db::balances::totals(conn, &loans, day).await)
+                .await?;
+            totals.extend(rows.into_iter().map(|(loan, sums)| ((loan, day), sums)));
+        }
+        Ok(totals)
+    }
+}
 
 /// Loads pages of children for keys `(parent, page)`: one statement per distinct page (in
 /// practice one, since sibling fields ask for the same page).
@@ -387,6 +442,9 @@ pub struct Loaders {
     pub loans_of_union: DataLoader<LoansOfUnion, HashMapCache>,
     pub loans_of_member: DataLoader<LoansOfMember, HashMapCache>,
     pub allocations_of_repayment: DataLoader<AllocationsOfRepayment, HashMapCache>,
+    pub charges_of_loan: DataLoader<ChargesOfLoan, HashMapCache>,
+    pub next_installment_of_loan: DataLoader<NextInstallmentOfLoan, HashMapCache>,
+    pub totals_of_loan: DataLoader<TotalsOfLoan, HashMapCache>,
     pub user_lists: DataLoader<UserLists, HashMapCache>,
     pub union_lists: DataLoader<UnionLists, HashMapCache>,
     pub member_lists: DataLoader<MemberLists, HashMapCache>,
@@ -423,6 +481,9 @@ impl Loaders {
             loan: loader(LoanById(source.clone())),
             schedule_of_loan: loader(ScheduleOfLoan(source.clone())),
             repayments_of_loan: loader(RepaymentsOfLoan(source.clone())),
+            charges_of_loan: loader(ChargesOfLoan(source.clone())),
+            next_installment_of_loan: loader(NextInstallmentOfLoan(source.clone())),
+            totals_of_loan: loader(TotalsOfLoan(source.clone())),
             loans_of_union: loader(LoansOfUnion(source.clone())),
             loans_of_member: loader(LoansOfMember(source.clone())),
             allocations_of_repayment: loader(AllocationsOfRepayment(source.clone())),

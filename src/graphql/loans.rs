@@ -7,6 +7,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use rust_decimal::Decimal;
 
 use super::catalog::{InterestMethod, TermUnit};
+use super::charges::{LoanBalance, LoanCharge};
 use super::context::ContextExt;
 use super::guards::LoggedIn;
 use super::loaders::ListKey;
@@ -17,8 +18,17 @@ use super::types::{LoanType, Union, UnionMember, User, found, id, listed, loaded
 use crate::db;
 use crate::db::loans::LoanFilter as DbLoanFilter;
 use crate::domain::LoanId;
+use crate::domain::balance::balance;
 use crate::domain::schedule::status_on;
 use crate::services::loans::{self as service, LoanInput};
+
+/// Today for this request: the day it started.
+pub fn today(ctx: &Context<'_>) -> NaiveDate {
+    ctx.request()
+        .started_at()
+        .unwrap_or_else(|| ctx.state().clock.now())
+        .date_naive()
+}
 
 /// Where a loan is in its lifecycle.
 #[derive(Enum, Clone, Copy, PartialEq, Eq, Debug)]
@@ -232,6 +242,44 @@ impl Loan {
             .collect())
     }
 
+    /// Where the loan stands on `asOf` (today by default): scheduled, paid, outstanding by
+    /// component, overdue, and days in arrears. Payments count when dated on or before `asOf`.
+    async fn balance(&self, ctx: &Context<'_>, as_of: Option<NaiveDate>) -> Result<LoanBalance> {
+        let day = as_of.unwrap_or_else(|| today(ctx));
+        let totals = loaded(
+            ctx.loaders()?
+                .totals_of_loan
+                .load_one((self.0.id, day))
+                .await,
+        )?;
+        let in_repayment = matches!(
+            self.0.status,
+            crate::domain::LoanStatus::Active | crate::domain::LoanStatus::Defaulted
+        );
+        Ok(balance(&totals.unwrap_or_default(), day, in_repayment).into())
+    }
+
+    /// The first installment not paid in full, if any.
+    async fn next_installment(&self, ctx: &Context<'_>) -> Result<Option<RepaymentScheduleItem>> {
+        let next = loaded(
+            ctx.loaders()?
+                .next_installment_of_loan
+                .load_one(self.0.id)
+                .await,
+        )?;
+        Ok(next.flatten().map(RepaymentScheduleItem))
+    }
+
+    /// Penalties and fees charged beyond the schedule, waived ones included, oldest first.
+    async fn charges(&self, ctx: &Context<'_>) -> Result<Vec<LoanCharge>> {
+        let rows = loaded(ctx.loaders()?.charges_of_loan.load_one(self.0.id).await)?;
+        Ok(rows
+            .unwrap_or_default()
+            .into_iter()
+            .map(LoanCharge)
+            .collect())
+    }
+
     /// The installments, in order.
     async fn schedule(&self, ctx: &Context<'_>) -> Result<Vec<RepaymentScheduleItem>> {
         let items = loaded(ctx.loaders()?.schedule_of_loan.load_one(self.0.id).await)?;
@@ -292,12 +340,13 @@ impl RepaymentScheduleItem {
     /// As of today: an unpaid installment past its due date is OVERDUE even if nothing
     /// happened since.
     async fn status(&self, ctx: &Context<'_>) -> ScheduleStatus {
-        let today = ctx
-            .request()
-            .started_at()
-            .unwrap_or_else(|| ctx.state().clock.now())
-            .date_naive();
-        status_on(self.0.due_date, self.0.total_due, self.0.paid_amount, today).into()
+        status_on(
+            self.0.due_date,
+            self.0.total_due,
+            self.0.paid_amount,
+            today(ctx),
+        )
+        .into()
     }
 
     /// When it was paid in full.

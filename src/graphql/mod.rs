@@ -18,6 +18,7 @@ mod assignments;
 mod audit;
 mod auth;
 mod catalog;
+mod charges;
 mod loans;
 mod members;
 mod notes;
@@ -65,6 +66,7 @@ pub struct MutationRoot(
     settings::SettingsMutation,
     loans::LoanMutation,
     repayments::RepaymentMutation,
+    charges::ChargeMutation,
 );
 
 pub type AppSchema = Schema<QueryRoot, MutationRoot, EmptySubscription>;

@@ -12,6 +12,7 @@
 use std::collections::{BTreeSet, HashMap};
 
 use async_graphql::{Context, Name, Result, SelectionField, Value};
+use chrono::NaiveDate;
 use futures_util::future::{BoxFuture, FutureExt, try_join_all};
 
 use super::context::ContextExt;
@@ -58,6 +59,17 @@ fn page_of(ctx: &Context<'_>, field: &SelectionField<'_>) -> Option<Page> {
         Some(_) => return None,
     };
     PageArgs::new(ctx, first, after).ok().map(|args| args.page)
+}
+
+/// The day a `balance` field asks for: its `asOf`, or today; `None` when the argument is
+/// invalid (the field's own resolver reports that).
+fn balance_day(ctx: &Context<'_>, field: &SelectionField<'_>) -> Option<NaiveDate> {
+    let arguments: HashMap<Name, Value> = field.arguments().ok()?.into_iter().collect();
+    match arguments.get("asOf") {
+        None | Some(Value::Null) => Some(super::loans::today(ctx)),
+        Some(Value::String(day)) => day.parse().ok(),
+        Some(_) => None,
+    }
 }
 
 /// The pages asked for by the connection fields `fields`, each with its fields.
@@ -452,6 +464,36 @@ pub fn loans<'a>(ctx: &'a Context<'_>, rows: Vec<db::loans::Loan>, fields: Field
             let ids = distinct(rows.iter().map(|loan| loan.id));
             steps.push(
                 async move { loaded(loaders.schedule_of_loan.load_many(ids).await).map(drop) }
+                    .boxed(),
+            );
+        }
+        if !children(&fields, "charges").is_empty() {
+            let ids = distinct(rows.iter().map(|loan| loan.id));
+            steps.push(
+                async move { loaded(loaders.charges_of_loan.load_many(ids).await).map(drop) }
+                    .boxed(),
+            );
+        }
+        if !children(&fields, "nextInstallment").is_empty() {
+            let ids = distinct(rows.iter().map(|loan| loan.id));
+            steps.push(
+                async move {
+                    loaded(loaders.next_installment_of_loan.load_many(ids).await).map(drop)
+                }
+                .boxed(),
+            );
+        }
+        let days: BTreeSet<NaiveDate> = children(&fields, "balance")
+            .iter()
+            .filter_map(|field| balance_day(ctx, field))
+            .collect();
+        if !days.is_empty() {
+            let keys: Vec<_> = rows
+                .iter()
+                .flat_map(|loan| days.iter().map(|day| (loan.id, *day)))
+                .collect();
+            steps.push(
+                async move { loaded(loaders.totals_of_loan.load_many(keys).await).map(drop) }
                     .boxed(),
             );
         }

@@ -6,6 +6,7 @@ pub mod attempts;
 pub mod audit;
 pub mod auth;
 pub mod catalog;
+pub mod charges;
 pub mod error;
 pub mod loans;
 pub mod members;

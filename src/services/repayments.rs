@@ -160,7 +160,7 @@ pub async fn record(
 /// What the loan owes now: its installments and unpaid charges, as the last re-play left them.
 async fn owed_now(conn: &mut DbConn, loan: &Loan) -> ServiceResult<Decimal> {
     let items = db::schedule_items::of_loan(conn, loan.id).await?;
-    let charges = db::repayments::charges_of_loan(conn, loan.id).await?;
+    let charges = db::charges::payable_of_loan(conn, loan.id).await?;
     let installments: Decimal = items
         .iter()
         .map(|item| item.total_due - item.paid_amount)
@@ -220,14 +220,14 @@ pub async fn reverse(
 }
 
 /// Why a re-play failed.
-enum Replay {
+pub(crate) enum Replay {
     /// A payment no longer fits what is owed.
     Overpaid(Overpayment),
     Failed(ServiceError),
 }
 
 impl Replay {
-    fn into_service(self) -> ServiceError {
+    pub(crate) fn into_service(self) -> ServiceError {
         match self {
             Self::Overpaid(overpayment) => ServiceError::conflict(overpayment.to_string()),
             Self::Failed(err) => err,
@@ -244,10 +244,14 @@ impl From<diesel::result::Error> for Replay {
 /// Allocates every live repayment of `loan` again from scratch, writes the allocations, the
 /// installments' and charges' paid amounts, and the loan's status. The loan's row is locked by
 /// the caller.
-async fn replay(conn: &mut DbConn, loan: &Loan, now: DateTime<Utc>) -> Result<(), Replay> {
+pub(crate) async fn replay(
+    conn: &mut DbConn,
+    loan: &Loan,
+    now: DateTime<Utc>,
+) -> Result<(), Replay> {
     let settings = db::settings::get(conn).await?;
     let items = db::schedule_items::of_loan(conn, loan.id).await?;
-    let charges = db::repayments::charges_of_loan(conn, loan.id).await?;
+    let charges = db::charges::payable_of_loan(conn, loan.id).await?;
     let payments: Vec<allocation::Payment<RepaymentId>> = db::repayments::of_loan(conn, loan.id)
         .await?
         .into_iter()
@@ -324,7 +328,7 @@ async fn replay(conn: &mut DbConn, loan: &Loan, now: DateTime<Utc>) -> Result<()
         let paid = paid_charges.get(&charge.id).copied().unwrap_or_default();
         outstanding += charge.amount - paid;
         if paid != charge.paid_amount {
-            db::repayments::set_charge_paid(conn, charge.id, paid, now).await?;
+            db::charges::set_paid(conn, charge.id, paid, now).await?;
         }
     }
     let grace = u32::try_from(settings.default_grace_days).unwrap_or(0);

@@ -1,0 +1,89 @@
+//! Scheduled jobs. The daily penalty job ([`services::charges::post_penalties`]) runs once per
+//! day across every instance: an instance takes the day's lease in `job_leases`, runs the job
+//! and marks the day completed; an instance that dies mid-job leaves a lease that expires, and
+//! another takes it over (the job is idempotent, so a second attempt only finishes the work).
+
+use std::time::Duration;
+
+use chrono::{NaiveDate, TimeDelta};
+use tokio::task::JoinHandle;
+
+use crate::db;
+use crate::services::charges::{self, PenaltyRun};
+use crate::state::AppState;
+
+/// How long an instance holds a job's lease before another may take it over.
+pub const LEASE: TimeDelta = TimeDelta::minutes(15);
+/// How often each instance looks for a job to run.
+pub const CHECK_EVERY: Duration = Duration::from_secs(5 * 60);
+
+/// The lease of the penalty job for `day`.
+pub fn penalty_lease(day: NaiveDate) -> String {
+    format!("penalties:{day}")
+}
+
+/// What one look at the penalty job found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Outcome {
+    /// This instance ran the day's job.
+    Ran(PenaltyRun),
+    /// The day is completed, or another instance holds its lease.
+    NotOurs,
+}
+
+/// Runs today's penalty job if no instance has completed it or is running it; `holder` names
+/// this instance.
+pub async fn run_penalties_once(state: &AppState, holder: &str) -> anyhow::Result<Outcome> {
+    let now = state.clock.now();
+    let today = now.date_naive();
+    let name = penalty_lease(today);
+    {
+        let mut conn = state.db.get().await?;
+        if !db::job_leases::acquire(&mut conn, &name, holder, now + LEASE, now).await? {
+            return Ok(Outcome::NotOurs);
+        }
+    }
+    let run = charges::post_penalties(state, today)
+        .await
+        .map_err(|err| anyhow::anyhow!("the penalty job failed: {err}"))?;
+    let mut conn = state.db.get().await?;
+    db::job_leases::complete(&mut conn, &name, holder, state.clock.now()).await?;
+    Ok(Outcome::Ran(run))
+}
+
+/// A name for this instance in `job_leases`: host, process and a random part.
+pub fn instance_name() -> String {
+    let host = std::env::var("HOSTNAME").unwrap_or_else(|_| "localhost".into());
+    format!(
+        "{host}:{}:{}",
+        std::process::id(),
+        &uuid::Uuid::new_v4().simple().to_string()[..8]
+    )
+}
+
+/// Starts the scheduler: every [`CHECK_EVERY`], the penalty job if today's is not done.
+pub fn spawn(state: AppState) -> JoinHandle<()> {
+    let holder = instance_name();
+    tokio::spawn(async move {
+        let mut ticks = tokio::time::interval(CHECK_EVERY);
+        ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            ticks.tick().await;
+            match run_penalties_once(&state, &holder).await {
+                Ok(Outcome::Ran(run)) => tracing::info!(
+                    as_of = %run.as_of,
+                    charges_posted = run.charges_posted,
+                    loans_charged = run.loans_charged,
+                    installments_overdue = run.installments_overdue,
+                    loans_defaulted = run.loans_defaulted,
+                    loans_replayed = run.loans_replayed,
+                    "the daily penalty job ran"
+                ),
+                Ok(Outcome::NotOurs) => {}
+                Err(err) => {
+                    tracing::error!(error = %err, holder, "the daily penalty job failed; it is tried again later")
+                }
+            }
+        }
+    })
+}

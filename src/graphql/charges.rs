@@ -2,13 +2,13 @@
 //! `LoanBalance`, where a loan stands on a day.
 
 use async_graphql::{Context, Enum, ID, Object, Result, SimpleObject};
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
 
 use super::context::ContextExt;
 use super::guards::LoggedIn;
 use super::loans::Loan;
-use super::scalars::parse_id;
+use super::scalars::{Date, parse_id};
 use super::types::{User, found, id};
 use crate::db;
 use crate::domain::ChargeId;
@@ -40,8 +40,8 @@ impl LoanCharge {
     }
 
     /// The day it is charged for.
-    async fn charge_date(&self) -> NaiveDate {
-        self.0.charge_date
+    async fn charge_date(&self) -> Date {
+        self.0.charge_date.into()
     }
 
     async fn amount(&self) -> Decimal {
@@ -87,7 +87,7 @@ impl LoanCharge {
 /// DEFAULTED loans only.
 #[derive(SimpleObject, Clone, Copy)]
 pub struct LoanBalance {
-    pub as_of: NaiveDate,
+    pub as_of: Date,
     /// The sum of the installments.
     pub total_scheduled: Decimal,
     /// Paid to installments and penalties.
@@ -104,7 +104,7 @@ pub struct LoanBalance {
     /// Unpaid parts of installments due on the day.
     pub due_today: Decimal,
     /// The due date of the first unpaid installment due on or after the day.
-    pub next_due_date: Option<NaiveDate>,
+    pub next_due_date: Option<Date>,
     /// Days since the oldest unpaid installment fell due; 0 when none is late.
     pub days_in_arrears: i64,
     /// Installments paid ÷ scheduled, in percent with two places.
@@ -114,7 +114,7 @@ pub struct LoanBalance {
 impl From<Balance> for LoanBalance {
     fn from(balance: Balance) -> Self {
         Self {
-            as_of: balance.as_of,
+            as_of: balance.as_of.into(),
             total_scheduled: balance.total_scheduled,
             total_paid: balance.total_paid,
             principal_outstanding: balance.principal_outstanding,
@@ -124,7 +124,7 @@ impl From<Balance> for LoanBalance {
             overdue_amount: balance.overdue_amount,
             overdue_installments: balance.overdue_installments,
             due_today: balance.due_today,
-            next_due_date: balance.next_due_date,
+            next_due_date: balance.next_due_date.map(Date),
             days_in_arrears: balance.days_in_arrears,
             completion_percent: balance.completion_percent,
         }

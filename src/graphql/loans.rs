@@ -2,7 +2,7 @@
 //! the lifecycle mutations (`createLoan`, `submitLoan`, `approveLoan`, `rejectLoan`,
 //! `cancelLoan`, `disburseLoan`, `writeOffLoan`, `deleteLoan`, `restoreLoan`).
 
-use async_graphql::{Context, Enum, ID, InputObject, Object, Result};
+use async_graphql::{Context, Enum, ID, InputObject, MaybeUndefined, Object, Result};
 use chrono::{DateTime, NaiveDate, Utc};
 use rust_decimal::Decimal;
 
@@ -13,14 +13,14 @@ use super::guards::LoggedIn;
 use super::loaders::ListKey;
 use super::pagination::{Connection, PageArgs};
 use super::preload;
-use super::scalars::{parse_id, parse_optional_id};
-use super::types::{LoanType, Union, UnionMember, User, found, id, listed, loaded};
+use super::scalars::{Date, parse_id, parse_optional_id};
+use super::types::{LoanType, Union, UnionMember, User, found, id, listed, loaded, patch};
 use crate::db;
 use crate::db::loans::LoanFilter as DbLoanFilter;
 use crate::domain::LoanId;
 use crate::domain::balance::balance;
 use crate::domain::schedule::status_on;
-use crate::services::loans::{self as service, LoanInput};
+use crate::services::loans::{self as service, LoanInput, LoanUpdate};
 
 /// Today for this request: the day it started.
 pub fn today(ctx: &Context<'_>) -> NaiveDate {
@@ -127,13 +127,13 @@ impl Loan {
     }
 
     /// The first installment is due one period after it.
-    async fn start_date(&self) -> NaiveDate {
-        self.0.start_date
+    async fn start_date(&self) -> Date {
+        self.0.start_date.into()
     }
 
     /// The due date of the last installment.
-    async fn end_date(&self) -> NaiveDate {
-        self.0.end_date
+    async fn end_date(&self) -> Date {
+        self.0.end_date.into()
     }
 
     /// Collected upfront at approval; not part of the schedule.
@@ -244,8 +244,8 @@ impl Loan {
 
     /// Where the loan stands on `asOf` (today by default): scheduled, paid, outstanding by
     /// component, overdue, and days in arrears. Payments count when dated on or before `asOf`.
-    async fn balance(&self, ctx: &Context<'_>, as_of: Option<NaiveDate>) -> Result<LoanBalance> {
-        let day = as_of.unwrap_or_else(|| today(ctx));
+    async fn balance(&self, ctx: &Context<'_>, as_of: Option<Date>) -> Result<LoanBalance> {
+        let day = as_of.map_or_else(|| today(ctx), NaiveDate::from);
         let totals = loaded(
             ctx.loaders()?
                 .totals_of_loan
@@ -307,8 +307,8 @@ impl RepaymentScheduleItem {
         self.0.sequence
     }
 
-    async fn due_date(&self) -> NaiveDate {
-        self.0.due_date
+    async fn due_date(&self) -> Date {
+        self.0.due_date.into()
     }
 
     async fn principal_due(&self) -> Decimal {
@@ -410,7 +410,7 @@ pub struct CreateLoanInput {
     /// Within the product's terms, in its term unit.
     term_count: i32,
     /// Defaults to today.
-    start_date: Option<NaiveDate>,
+    start_date: Option<Date>,
     /// Defaults to the product's.
     processing_fee_amount: Option<Decimal>,
     /// Defaults to the product's.
@@ -420,6 +420,18 @@ pub struct CreateLoanInput {
     notes: Option<String>,
     #[graphql(default)]
     as_draft: bool,
+}
+
+/// Changes to a loan's terms: leave a field out to keep it; `notes: null` clears the notes.
+#[derive(InputObject, Default)]
+pub struct UpdateLoanInput {
+    principal_amount: Option<Decimal>,
+    term_count: Option<i32>,
+    start_date: Option<Date>,
+    /// Only until the fee is collected (at approval).
+    processing_fee_amount: Option<Decimal>,
+    penalty_fee_per_day_amount: Option<Decimal>,
+    notes: MaybeUndefined<String>,
 }
 
 #[derive(Default)]
@@ -496,7 +508,7 @@ impl LoanMutation {
             loan_type_id: parse_id(&input.loan_type_id, "loanTypeId")?,
             principal_amount: input.principal_amount,
             term_count: input.term_count,
-            start_date: input.start_date,
+            start_date: input.start_date.map(NaiveDate::from),
             processing_fee_amount: input.processing_fee_amount,
             penalty_fee_per_day_amount: input.penalty_fee_per_day_amount,
             credit_officer_id: input
@@ -507,6 +519,28 @@ impl LoanMutation {
             as_draft: input.as_draft,
         };
         Ok(service::create(ctx.state(), &caller, &input).await?.into())
+    }
+
+    /// Changes a loan's terms: a credit officer while it is a draft or pending approval, an
+    /// administrator until it ends. On an ACTIVE or DEFAULTED loan a new principal, term count or
+    /// start date is a reschedule: the schedule is rebuilt and the repayments re-played over it,
+    /// refused when the new schedule is smaller than what was already paid.
+    #[graphql(guard = "LoggedIn")]
+    async fn update_loan(&self, ctx: &Context<'_>, id: ID, input: UpdateLoanInput) -> Result<Loan> {
+        let caller = ctx.request().caller()?;
+        let update = LoanUpdate {
+            principal_amount: input.principal_amount,
+            term_count: input.term_count,
+            start_date: input.start_date.map(NaiveDate::from),
+            processing_fee_amount: input.processing_fee_amount,
+            penalty_fee_per_day_amount: input.penalty_fee_per_day_amount,
+            notes: patch(input.notes),
+        };
+        Ok(
+            service::update(ctx.state(), &caller, loan_id(&id)?, &update)
+                .await?
+                .into(),
+        )
     }
 
     /// Submits a draft for approval.

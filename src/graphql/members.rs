@@ -3,14 +3,14 @@
 //! `deleteUnionMember`, `restoreUnionMember`.
 
 use async_graphql::{Context, Enum, ID, InputObject, MaybeUndefined, Object, Result};
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{DateTime, Utc};
 
 use super::context::ContextExt;
 use super::guards::LoggedIn;
 use super::loaders::ListKey;
 use super::pagination::{Connection, PageArgs};
 use super::preload;
-use super::scalars::parse_id;
+use super::scalars::{Date, parse_id};
 use super::types::{
     AssignmentChange, SortDirection, Union, User, found, id, listed, loaded, patch,
 };
@@ -92,8 +92,8 @@ impl UnionMember {
     }
 
     /// A member is at least 16 years old.
-    async fn date_of_birth(&self) -> Option<NaiveDate> {
-        self.0.date_of_birth
+    async fn date_of_birth(&self) -> Option<Date> {
+        self.0.date_of_birth.map(Date)
     }
 
     /// As recorded at registration.
@@ -304,7 +304,7 @@ pub struct CreateUnionMemberInput {
     email: Option<String>,
     address: Option<String>,
     /// The member must be at least 16.
-    date_of_birth: Option<NaiveDate>,
+    date_of_birth: Option<Date>,
     gender: Option<Gender>,
     marital_status: Option<MaritalStatus>,
     profession: Option<String>,
@@ -328,7 +328,7 @@ pub struct UpdateUnionMemberInput {
     phone: MaybeUndefined<String>,
     email: MaybeUndefined<String>,
     address: MaybeUndefined<String>,
-    date_of_birth: MaybeUndefined<NaiveDate>,
+    date_of_birth: MaybeUndefined<Date>,
     gender: MaybeUndefined<Gender>,
     marital_status: MaybeUndefined<MaritalStatus>,
     profession: MaybeUndefined<String>,
@@ -356,7 +356,7 @@ impl CreateUnionMemberInput {
                 phone: given(input.phone),
                 email: given(input.email),
                 address: given(input.address),
-                date_of_birth: given(input.date_of_birth),
+                date_of_birth: given(input.date_of_birth.map(|day| day.0)),
                 gender: given(input.gender.map(Into::into)),
                 marital_status: given(input.marital_status.map(Into::into)),
                 profession: given(input.profession),
@@ -381,7 +381,7 @@ impl From<UpdateUnionMemberInput> for MemberFields {
             phone: patch(input.phone),
             email: patch(input.email),
             address: patch(input.address),
-            date_of_birth: patch(input.date_of_birth),
+            date_of_birth: patch(input.date_of_birth.map_value(|day| day.0)),
             gender: patch(input.gender).map(|value| value.map(Into::into)),
             marital_status: patch(input.marital_status).map(|value| value.map(Into::into)),
             profession: patch(input.profession),

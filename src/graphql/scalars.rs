@@ -2,7 +2,8 @@
 
 use std::str::FromStr;
 
-use async_graphql::ID;
+use async_graphql::{ID, InputValueError, InputValueResult, Scalar, ScalarType, Value};
+use chrono::NaiveDate;
 
 use crate::services::ServiceError;
 
@@ -19,4 +20,39 @@ pub fn parse_optional_id<T: FromStr>(
     field: &str,
 ) -> Result<Option<T>, ServiceError> {
     id.map(|id| parse_id(id, field)).transpose()
+}
+
+/// A calendar day, `YYYY-MM-DD` (SPEC 6's `Date`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Date(pub NaiveDate);
+
+/// A calendar day, `YYYY-MM-DD`.
+#[Scalar(name = "Date")]
+impl ScalarType for Date {
+    fn parse(value: Value) -> InputValueResult<Self> {
+        match &value {
+            Value::String(text) => NaiveDate::parse_from_str(text, "%Y-%m-%d")
+                .map(Date)
+                .map_err(|_| {
+                    InputValueError::custom(format!("{text:?} is not a date (YYYY-MM-DD)."))
+                }),
+            _ => Err(InputValueError::expected_type(value)),
+        }
+    }
+
+    fn to_value(&self) -> Value {
+        Value::String(self.0.format("%Y-%m-%d").to_string())
+    }
+}
+
+impl From<NaiveDate> for Date {
+    fn from(day: NaiveDate) -> Self {
+        Self(day)
+    }
+}
+
+impl From<Date> for NaiveDate {
+    fn from(day: Date) -> Self {
+        day.0
+    }
 }

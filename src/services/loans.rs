@@ -270,6 +270,194 @@ pub async fn create(state: &AppState, caller: &Caller, input: &LoanInput) -> Ser
     .await
 }
 
+/// Changes to a loan's terms; `None` leaves a field as it is.
+#[derive(Debug, Clone, Default)]
+pub struct LoanUpdate {
+    pub principal_amount: Option<Decimal>,
+    pub term_count: Option<i32>,
+    pub start_date: Option<NaiveDate>,
+    pub processing_fee_amount: Option<Decimal>,
+    pub penalty_fee_per_day_amount: Option<Decimal>,
+    /// `Some(None)` clears the notes.
+    pub notes: Option<Option<String>>,
+}
+
+impl LoanUpdate {
+    /// Whether the schedule must be rebuilt.
+    fn reschedules(&self, loan: &Loan) -> bool {
+        self.principal_amount
+            .is_some_and(|principal| money::round(principal) != loan.principal_amount)
+            || self
+                .term_count
+                .is_some_and(|terms| terms != loan.term_count)
+            || self
+                .start_date
+                .is_some_and(|start| start != loan.start_date)
+    }
+}
+
+/// The schedule terms of `loan` with another principal, term count and start date.
+fn terms_of(loan: &Loan, principal: Decimal, term_count: i32, start_date: NaiveDate) -> Terms {
+    Terms {
+        principal,
+        term_count: u32::try_from(term_count).unwrap_or(0),
+        term_unit: loan.term_unit,
+        interest_rate: loan.interest_rate,
+        interest_method: loan.interest_method,
+        start_date,
+    }
+}
+
+/// Refuses a new schedule for a disbursed loan that is smaller than what was already paid to it.
+async fn check_covers_payments(
+    conn: &mut DbConn,
+    loan: &Loan,
+    items: &[Installment],
+) -> ServiceResult<()> {
+    let paid: Decimal = db::repayments::of_loan(conn, loan.id)
+        .await?
+        .iter()
+        .filter(|repayment| repayment.reversed_at.is_none())
+        .map(|repayment| repayment.amount)
+        .sum();
+    let charges: Decimal = db::charges::payable_of_loan(conn, loan.id)
+        .await?
+        .iter()
+        .map(|charge| charge.amount)
+        .sum();
+    let scheduled: Decimal = items.iter().map(|item| item.total_due).sum();
+    if paid > scheduled + charges {
+        return Err(ServiceError::bad_input(
+            "principalAmount",
+            format!(
+                "The new schedule totals {scheduled} (with {charges} of charges), less than the {paid} already paid on this loan."
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// Edits a loan's terms: a credit officer while it is a draft or pending approval, an
+/// administrator until it ends. Before disbursement the schedule is rebuilt; on an ACTIVE or
+/// DEFAULTED loan the change is a reschedule: the schedule is rebuilt and the repayments
+/// re-played over it, refused when the new schedule is smaller than what was already paid.
+pub async fn update(
+    state: &AppState,
+    caller: &Caller,
+    id: LoanId,
+    input: &LoanUpdate,
+) -> ServiceResult<Loan> {
+    let now = state.clock.now();
+    super::transaction(state, |conn| {
+        async move {
+            let (before, owner) = load_for_change(conn, caller, id, false).await?;
+            check(
+                permissions::can_edit_loan_terms(&caller.actor, &owner, before.status),
+                WHAT,
+            )?;
+            let disbursed = matches!(before.status, LoanStatus::Active | LoanStatus::Defaulted);
+            let principal = match input.principal_amount {
+                Some(value) => amount("principalAmount", value)?,
+                None => before.principal_amount,
+            };
+            let term_count = input.term_count.unwrap_or(before.term_count);
+            let start_date = input.start_date.unwrap_or(before.start_date);
+            if disbursed
+                && let Some(disbursed_at) = before.disbursed_at
+                && start_date < disbursed_at.date_naive()
+            {
+                return Err(ServiceError::bad_input(
+                    "startDate",
+                    "A disbursed loan cannot start before its disbursement.",
+                ));
+            }
+            let product = db::loan_types::find(conn, before.loan_type_id, true)
+                .await?
+                .ok_or_else(|| {
+                    ServiceError::internal(anyhow::anyhow!("loan without its product"))
+                })?;
+            rules::check_fits(
+                &Bounds {
+                    min_amount: product.min_amount,
+                    max_amount: product.max_amount,
+                    min_term: product.min_term,
+                    max_term: product.max_term,
+                },
+                principal,
+                term_count,
+            )
+            .map_err(|(field, message)| ServiceError::bad_input(field, message))?;
+            let mut changes = LoanChanges {
+                updated_at: Some(now),
+                ..LoanChanges::default()
+            };
+            if let Some(fee) = input.processing_fee_amount {
+                if before.processing_fee_collected {
+                    return Err(ServiceError::bad_input(
+                        "processingFeeAmount",
+                        "The processing fee was collected at approval; it cannot change now.",
+                    ));
+                }
+                changes.processing_fee_amount = Some(amount("processingFeeAmount", fee)?);
+            }
+            if let Some(fee) = input.penalty_fee_per_day_amount {
+                changes.penalty_fee_per_day_amount = Some(amount("penaltyFeePerDayAmount", fee)?);
+            }
+            let notes = input.notes.as_ref().map(|notes| optional(notes.as_deref()));
+            changes.notes = notes.as_ref().map(Option::as_deref);
+            let rescheduled = input.reschedules(&before);
+            if rescheduled {
+                let items = build_schedule(&terms_of(&before, principal, term_count, start_date))?;
+                if disbursed {
+                    check_covers_payments(conn, &before, &items).await?;
+                }
+                // Allocations point at the old installments: the re-play writes them again.
+                db::repayments::delete_allocations_of_loan(conn, id).await?;
+                db::schedule_items::delete_schedule(conn, id).await?;
+                db::schedule_items::insert_schedule(conn, id, &items, now).await?;
+                changes.principal_amount = Some(principal);
+                changes.term_count = Some(term_count);
+                changes.start_date = Some(start_date);
+                changes.end_date = Some(end_date(&items)?);
+            }
+            let updated = db::loans::update(conn, id, &changes).await?;
+            if rescheduled && disbursed {
+                super::repayments::replay(conn, &updated, now)
+                    .await
+                    .map_err(|err| match err {
+                        super::repayments::Replay::Overpaid(_) => ServiceError::bad_input(
+                            "principalAmount",
+                            "The new schedule is smaller than what was already paid on this loan.",
+                        ),
+                        super::repayments::Replay::Failed(err) => err,
+                    })?;
+            }
+            let after = db::loans::find(conn, id, Scope::All, false)
+                .await?
+                .ok_or_else(not_found)?;
+            let action = if rescheduled && disbursed {
+                AuditAction::LoanRescheduled
+            } else {
+                AuditAction::LoanUpdated
+            };
+            audit::change(
+                conn,
+                caller,
+                action,
+                ENTITY_LOAN,
+                id.0,
+                Some(&before),
+                Some(&after),
+                now,
+            )
+            .await?;
+            Ok(after)
+        }
+        .scope_boxed()
+    })
+    .await
+}
+
 /// How a lifecycle step is recorded on the loan.
 struct Step<'a> {
     transition: Transition,
@@ -338,14 +526,12 @@ async fn step(
                     }
                     if day != before.start_date {
                         // The start moves to the disbursement, and the schedule with it.
-                        let items = build_schedule(&Terms {
-                            principal: before.principal_amount,
-                            term_count: u32::try_from(before.term_count).unwrap_or(0),
-                            term_unit: before.term_unit,
-                            interest_rate: before.interest_rate,
-                            interest_method: before.interest_method,
-                            start_date: day,
-                        })?;
+                        let items = build_schedule(&terms_of(
+                            &before,
+                            before.principal_amount,
+                            before.term_count,
+                            day,
+                        ))?;
                         db::schedule_items::delete_schedule(conn, id).await?;
                         db::schedule_items::insert_schedule(conn, id, &items, now).await?;
                         changes.start_date = Some(day);

@@ -421,3 +421,178 @@ async fn unions_and_members_list_their_loans_in_scope() {
         org.member.code
     );
 }
+
+const UPDATE_LOAN: &str = "mutation($id: ID!, $input: UpdateLoanInput!) {
+    updateLoan(id: $id, input: $input) {
+        status principalAmount termCount endDate notes
+        schedule { sequence totalDue paidAmount }
+        balance { totalScheduled totalPaid totalOutstanding }
+    }
+}";
+
+fn schedule_total(loan: &Value) -> rust_decimal::Decimal {
+    loan["schedule"]
+        .as_array()
+        .expect("schedule")
+        .iter()
+        .map(|item| {
+            item["totalDue"]
+                .as_str()
+                .expect("amount")
+                .parse::<rust_decimal::Decimal>()
+                .expect("decimal")
+        })
+        .sum()
+}
+
+#[tokio::test]
+async fn officers_edit_applications_and_administrators_reschedule_active_loans() {
+    let app = TestApp::spawn().await;
+    let org = Org::new(&app).await;
+    let (daily, weekly) = products(&app, &org).await;
+
+    // An officer edits their own application; the schedule follows.
+    let application = app
+        .gql(CREATE_LOAN)
+        .var("input", loan_input(org.member.id, &weekly, "50000", 12))
+        .by(&org.officer)
+        .send()
+        .await
+        .data()["createLoan"]
+        .clone();
+    let edited = app
+        .gql(UPDATE_LOAN)
+        .var("id", application["id"].clone())
+        .var(
+            "input",
+            json!({"principalAmount": "40000", "termCount": 10, "notes": "Smaller"}),
+        )
+        .by(&org.officer)
+        .send()
+        .await;
+    let edited = edited.data()["updateLoan"].clone();
+    assert_eq!(edited["status"], "PENDING_APPROVAL");
+    assert_eq!(edited["termCount"], 10);
+    assert_eq!(edited["notes"], "Smaller");
+    assert_eq!(edited["schedule"].as_array().expect("items").len(), 10);
+    assert_eq!(schedule_total(&edited), rust_decimal::Decimal::from(40000));
+    // Out of the product's bounds, or by a supervisor: refused.
+    let out_of_bounds = app
+        .gql(UPDATE_LOAN)
+        .var("id", application["id"].clone())
+        .var("input", json!({"termCount": 30}))
+        .by(&org.officer)
+        .send()
+        .await;
+    assert_eq!(out_of_bounds.error_code(), "BAD_USER_INPUT");
+    let supervisor = app
+        .gql(UPDATE_LOAN)
+        .var("id", application["id"].clone())
+        .var("input", json!({"notes": null}))
+        .by(&org.supervisor)
+        .send()
+        .await;
+    assert_eq!(supervisor.error_code(), "FORBIDDEN");
+    app.gql("mutation($id: ID!) { cancelLoan(id: $id, reason: \"Re-applying\") { status } }")
+        .var("id", application["id"].clone())
+        .by(&org.admin)
+        .send()
+        .await
+        .data();
+
+    // An active loan with 5,000 paid, rescheduled over 20 days by an administrator: the
+    // payments are re-played over the new schedule.
+    let active = app
+        .gql(CREATE_LOAN)
+        .var(
+            "input",
+            with(
+                loan_input(org.member.id, &daily, "10000", 30),
+                json!({"creditOfficerId": org.officer.user.id.to_string()}),
+            ),
+        )
+        .by(&org.admin)
+        .send()
+        .await
+        .data()["createLoan"]
+        .clone();
+    app.gql("mutation($input: RecordRepaymentInput!) { recordRepayment(input: $input) { id } }")
+        .var(
+            "input",
+            json!({"loanId": active["id"], "amount": "5000", "method": "CASH", "idempotencyKey": "half"}),
+        )
+        .by(&org.officer)
+        .send()
+        .await
+        .data();
+    let officer = app
+        .gql(UPDATE_LOAN)
+        .var("id", active["id"].clone())
+        .var("input", json!({"termCount": 20}))
+        .by(&org.officer)
+        .send()
+        .await;
+    assert_eq!(officer.error_code(), "FORBIDDEN");
+    let rescheduled = app
+        .gql(UPDATE_LOAN)
+        .var("id", active["id"].clone())
+        .var("input", json!({"termCount": 20}))
+        .by(&org.admin)
+        .send()
+        .await;
+    let rescheduled = rescheduled.data()["updateLoan"].clone();
+    assert_eq!(rescheduled["status"], "ACTIVE");
+    let items = rescheduled["schedule"].as_array().expect("items");
+    assert_eq!(items.len(), 20);
+    assert_eq!(
+        schedule_total(&rescheduled),
+        rust_decimal::Decimal::from(10000)
+    );
+    // 5,000 pays the first ten installments of 500.
+    assert!(
+        items[..10]
+            .iter()
+            .all(|item| item["paidAmount"] == "500.00")
+    );
+    assert!(items[10..].iter().all(|item| item["paidAmount"] == "0.00"));
+    assert_eq!(rescheduled["balance"]["totalPaid"], "5000.00");
+    assert_eq!(rescheduled["balance"]["totalOutstanding"], "5000.00");
+    crate::support::money::assert_invariants(&app).await;
+
+    // A schedule smaller than what was paid is refused, and nothing changes.
+    let smaller = app
+        .gql(UPDATE_LOAN)
+        .var("id", active["id"].clone())
+        .var("input", json!({"principalAmount": "4000"}))
+        .by(&org.admin)
+        .send()
+        .await;
+    assert_eq!(smaller.error_code(), "BAD_USER_INPUT");
+    assert!(
+        smaller.error_message().contains("5000"),
+        "{}",
+        smaller.body()
+    );
+    let unchanged = app
+        .gql("query($id: ID!) { loan(id: $id) { principalAmount schedule { totalDue } } }")
+        .var("id", active["id"].clone())
+        .by(&org.admin)
+        .send()
+        .await;
+    assert_eq!(unchanged.data()["loan"]["principalAmount"], "10000.00");
+    assert_eq!(
+        unchanged.data()["loan"]["schedule"]
+            .as_array()
+            .expect("items")
+            .len(),
+        20
+    );
+    crate::support::money::assert_invariants(&app).await;
+
+    let actions = audit_actions(&app).await;
+    assert!(actions.contains(&"LOAN_UPDATED".to_owned()), "{actions:?}");
+    assert!(
+        actions.contains(&"LOAN_RESCHEDULED".to_owned()),
+        "{actions:?}"
+    );
+}

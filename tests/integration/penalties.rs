@@ -14,7 +14,7 @@ use crate::support::money::assert_invariants;
 use crate::support::records::audit_actions;
 use crate::support::{Org, TestApp};
 
-const LOAN: &str = "query($id: ID!, $asOf: NaiveDate) { loan(id: $id) {
+const LOAN: &str = "query($id: ID!, $asOf: Date) { loan(id: $id) {
     status endDate
     charges { id kind chargeDate amount paidAmount remainingAmount waivedAt waiveReason waivedBy { id } }
     nextInstallment { sequence dueDate remainingAmount }

@@ -392,6 +392,28 @@ pub async fn count_live_repayments(conn: &mut DbConn, loan: LoanId) -> QueryResu
         .await
 }
 
+/// A page of each parent's live loans in scope, newest first, in one statement: the loans whose
+/// `$column` is among `$parents`, numbered per parent.
+macro_rules! page_per_parent {
+    ($conn:expr, $column:expr, $parents:expr, $scope:expr, $page:expr, $parent_of:expr) => {{
+        use diesel::dsl::row_number;
+        use diesel::prelude::WindowExpressionMethods;
+
+        let query = loans::table
+            .filter($column.eq_any($parents))
+            .filter(visible($scope, false))
+            .select((
+                Loan::as_select(),
+                row_number()
+                    .partition_by($column)
+                    .window_order((loans::created_at.desc(), loans::id.desc())),
+                count_star().partition_by($column),
+            ));
+        let rows: Vec<page::Ranked<Loan>> = page::PerParent::new(query, $page).load($conn).await?;
+        Ok(page::group_per_parent(rows, $page, $parent_of))
+    }};
+}
+
 /// A page of the live loans of each of `union_ids` (in scope), newest first: one statement.
 pub async fn page_by_union(
     conn: &mut DbConn,
@@ -399,21 +421,14 @@ pub async fn page_by_union(
     scope: Scope,
     page: Page,
 ) -> QueryResult<std::collections::HashMap<UnionId, Paged<Loan>>> {
-    use diesel::dsl::row_number;
-    use diesel::prelude::WindowExpressionMethods;
-
-    let query = loans::table
-        .filter(loans::union_id.eq_any(union_ids))
-        .filter(visible(scope, false))
-        .select((
-            Loan::as_select(),
-            row_number()
-                .partition_by(loans::union_id)
-                .window_order((loans::created_at.desc(), loans::id.desc())),
-            count_star().partition_by(loans::union_id),
-        ));
-    let rows: Vec<page::Ranked<Loan>> = page::PerParent::new(query, page).load(conn).await?;
-    Ok(page::group_per_parent(rows, page, |loan| loan.union_id))
+    page_per_parent!(
+        conn,
+        loans::union_id,
+        union_ids,
+        scope,
+        page,
+        |loan: &Loan| loan.union_id
+    )
 }
 
 /// A page of the live loans of each of `members` (in scope), newest first: one statement.
@@ -423,23 +438,32 @@ pub async fn page_by_member(
     scope: Scope,
     page: Page,
 ) -> QueryResult<std::collections::HashMap<UnionMemberId, Paged<Loan>>> {
-    use diesel::dsl::row_number;
-    use diesel::prelude::WindowExpressionMethods;
+    page_per_parent!(
+        conn,
+        loans::union_member_id,
+        members,
+        scope,
+        page,
+        |loan: &Loan| { loan.union_member_id }
+    )
+}
 
-    let query = loans::table
-        .filter(loans::union_member_id.eq_any(members))
-        .filter(visible(scope, false))
-        .select((
-            Loan::as_select(),
-            row_number()
-                .partition_by(loans::union_member_id)
-                .window_order((loans::created_at.desc(), loans::id.desc())),
-            count_star().partition_by(loans::union_member_id),
-        ));
-    let rows: Vec<page::Ranked<Loan>> = page::PerParent::new(query, page).load(conn).await?;
-    Ok(page::group_per_parent(rows, page, |loan| {
-        loan.union_member_id
-    }))
+/// A page of the live loans each of `officers` is in charge of (in scope), newest first: one
+/// statement.
+pub async fn page_by_officer(
+    conn: &mut DbConn,
+    officers: &[UserId],
+    scope: Scope,
+    page: Page,
+) -> QueryResult<std::collections::HashMap<UserId, Paged<Loan>>> {
+    page_per_parent!(
+        conn,
+        loans::assigned_officer_id,
+        officers,
+        scope,
+        page,
+        |loan: &Loan| { loan.assigned_officer_id }
+    )
 }
 
 /// Turns DEFAULTED every live ACTIVE loan that ended on or before `last_end_date` and still

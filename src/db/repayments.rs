@@ -10,10 +10,14 @@ use rust_decimal::Decimal;
 use serde::Serialize;
 use uuid::Uuid;
 
-use super::DbConn;
-use super::schema::{repayment_allocations, repayments};
+use diesel::dsl::count_star;
+
+use super::page::{self, Page, Paged};
+use super::schema::{loans, repayment_allocations, repayments};
+use super::{DbConn, scope};
 use crate::domain::allocation::PaymentMethod;
-use crate::domain::{ChargeId, LoanId, RepaymentId, ScheduleItemId, UserId};
+use crate::domain::permissions::Scope;
+use crate::domain::{ChargeId, LoanId, RepaymentId, ScheduleItemId, UnionId, UserId};
 
 /// A row of `repayments`.
 #[derive(Debug, Clone, PartialEq, Queryable, Selectable, Identifiable, Serialize)]
@@ -210,6 +214,85 @@ pub async fn of_loans(conn: &mut DbConn, loans: &[LoanId]) -> QueryResult<Vec<Re
             repayments::created_at.asc(),
         ))
         .select(Repayment::as_select())
+        .load(conn)
+        .await
+}
+
+/// What `repayments(filter: …)` narrows by.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
+pub struct RepaymentFilter {
+    pub loan_id: Option<LoanId>,
+    pub union_id: Option<UnionId>,
+    pub received_by_user_id: Option<UserId>,
+    pub method: Option<PaymentMethod>,
+    pub paid_from: Option<DateTime<Utc>>,
+    pub paid_to: Option<DateTime<Utc>>,
+    /// Reversed repayments too (left out by default).
+    pub include_reversed: bool,
+}
+
+fn filtered(filter: &RepaymentFilter, scope: Scope) -> repayments::BoxedQuery<'static, Pg> {
+    let mut loan_ids = loans::table
+        .select(loans::id)
+        .filter(scope::union_owned(loans::union_id, scope))
+        .filter(loans::deleted_at.is_null())
+        .into_boxed();
+    if let Some(union_id) = filter.union_id {
+        loan_ids = loan_ids.filter(loans::union_id.eq(union_id));
+    }
+    let mut query = repayments::table
+        .filter(repayments::deleted_at.is_null())
+        .filter(repayments::loan_id.eq_any(loan_ids))
+        .into_boxed();
+    if let Some(loan) = filter.loan_id {
+        query = query.filter(repayments::loan_id.eq(loan));
+    }
+    if let Some(by) = filter.received_by_user_id {
+        query = query.filter(repayments::received_by_user_id.eq(by));
+    }
+    if let Some(method) = filter.method {
+        query = query.filter(repayments::method.eq(method));
+    }
+    if let Some(from) = filter.paid_from {
+        query = query.filter(repayments::paid_at.ge(from));
+    }
+    if let Some(to) = filter.paid_to {
+        query = query.filter(repayments::paid_at.le(to));
+    }
+    if !filter.include_reversed {
+        query = query.filter(repayments::reversed_at.is_null());
+    }
+    query
+}
+
+/// One page of the repayments of live loans in scope that pass `filter`, latest paid first.
+pub async fn list(
+    conn: &mut DbConn,
+    filter: &RepaymentFilter,
+    scope: Scope,
+    want_total: bool,
+    page: Page,
+) -> QueryResult<Paged<Repayment>> {
+    let rows = filtered(filter, scope)
+        .order_by((repayments::paid_at.desc(), repayments::id.desc()))
+        .select(Repayment::as_select());
+    let count = want_total.then(|| filtered(filter, scope).select(count_star()));
+    page::load_page!(conn, rows, count, page)
+}
+
+/// The allocations to `items`, for loaders (the installments were read in scope).
+pub async fn allocations_to(
+    conn: &mut DbConn,
+    items: &[ScheduleItemId],
+) -> QueryResult<Vec<AllocationRow>> {
+    repayment_allocations::table
+        .filter(repayment_allocations::schedule_item_id.eq_any(items))
+        .order_by((
+            repayment_allocations::schedule_item_id,
+            repayment_allocations::created_at,
+            repayment_allocations::id,
+        ))
+        .select(AllocationRow::as_select())
         .load(conn)
         .await
 }

@@ -7,10 +7,15 @@ use diesel_async::RunQueryDsl;
 use rust_decimal::Decimal;
 use serde::Serialize;
 
+use diesel::dsl::count_star;
+use diesel::sql_types::Bool;
+
 use super::DbConn;
+use super::page::{self, Page, Paged};
 use super::schema::repayment_schedule_items as items;
+use crate::domain::permissions::Scope;
 use crate::domain::schedule::{Installment, ScheduleStatus};
-use crate::domain::{LoanId, ScheduleItemId};
+use crate::domain::{LoanId, ScheduleItemId, UnionId, UserId};
 
 /// A row of `repayment_schedule_items`.
 #[derive(Debug, Clone, PartialEq, Queryable, Selectable, Identifiable, Serialize)]
@@ -167,4 +172,99 @@ pub async fn next_unpaid_of_loans(
         .select(ScheduleItem::as_select())
         .load(conn)
         .await
+}
+
+/// What `scheduleItems(filter: …)` narrows by.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
+pub struct ScheduleItemFilter {
+    pub loan_id: Option<LoanId>,
+    pub union_id: Option<UnionId>,
+    /// The officer in charge of the loan.
+    pub credit_officer_id: Option<UserId>,
+    /// Statuses as of today (SPEC 5.3), whatever the stored status says.
+    pub status: Option<Vec<ScheduleStatus>>,
+    pub due_from: Option<NaiveDate>,
+    pub due_to: Option<NaiveDate>,
+}
+
+type ItemCondition = Box<dyn BoxableExpression<items::table, Pg, SqlType = Bool>>;
+
+/// The installments that have `status` on `today`.
+fn has_status(status: ScheduleStatus, today: NaiveDate) -> ItemCondition {
+    let unpaid = items::paid_amount.lt(items::total_due);
+    match status {
+        ScheduleStatus::Paid => Box::new(items::paid_amount.ge(items::total_due)),
+        ScheduleStatus::Overdue => Box::new(unpaid.and(items::due_date.lt(today))),
+        ScheduleStatus::Partial => Box::new(
+            unpaid
+                .and(items::paid_amount.gt(Decimal::ZERO))
+                .and(items::due_date.ge(today)),
+        ),
+        ScheduleStatus::Pending => Box::new(
+            items::paid_amount
+                .eq(Decimal::ZERO)
+                .and(items::total_due.gt(Decimal::ZERO))
+                .and(items::due_date.ge(today)),
+        ),
+    }
+}
+
+fn filtered(
+    filter: &ScheduleItemFilter,
+    scope: Scope,
+    today: NaiveDate,
+) -> items::BoxedQuery<'static, Pg> {
+    use super::schema::loans;
+    let mut loan_ids = loans::table
+        .select(loans::id)
+        .filter(super::scope::union_owned(loans::union_id, scope))
+        .filter(loans::deleted_at.is_null())
+        .into_boxed();
+    if let Some(union_id) = filter.union_id {
+        loan_ids = loan_ids.filter(loans::union_id.eq(union_id));
+    }
+    if let Some(officer) = filter.credit_officer_id {
+        loan_ids = loan_ids.filter(loans::assigned_officer_id.eq(officer));
+    }
+    let mut query = items::table
+        .filter(items::deleted_at.is_null())
+        .filter(items::loan_id.eq_any(loan_ids))
+        .into_boxed();
+    if let Some(loan) = filter.loan_id {
+        query = query.filter(items::loan_id.eq(loan));
+    }
+    if let Some(from) = filter.due_from {
+        query = query.filter(items::due_date.ge(from));
+    }
+    if let Some(to) = filter.due_to {
+        query = query.filter(items::due_date.le(to));
+    }
+    if let Some(statuses) = &filter.status {
+        let mut any: ItemCondition = Box::new(diesel::dsl::sql::<Bool>("FALSE"));
+        for status in statuses {
+            any = Box::new(any.or(has_status(*status, today)));
+        }
+        query = query.filter(any);
+    }
+    query
+}
+
+/// One page of the installments of live loans in scope that pass `filter`, soonest due first.
+pub async fn list(
+    conn: &mut DbConn,
+    filter: &ScheduleItemFilter,
+    scope: Scope,
+    today: NaiveDate,
+    want_total: bool,
+    page: Page,
+) -> QueryResult<Paged<ScheduleItem>> {
+    let rows = filtered(filter, scope, today)
+        .order_by((
+            items::due_date.asc(),
+            items::loan_id.asc(),
+            items::sequence.asc(),
+        ))
+        .select(ScheduleItem::as_select());
+    let count = want_total.then(|| filtered(filter, scope, today).select(count_star()));
+    page::load_page!(conn, rows, count, page)
 }

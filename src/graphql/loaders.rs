@@ -15,7 +15,9 @@ use crate::db::page::{Page, Paged};
 use crate::db::{self, DbConn, Direction, Listing};
 use crate::domain::balance::Totals;
 use crate::domain::permissions::{Scope, scope};
-use crate::domain::{LoanId, LoanTypeId, RepaymentId, UnionId, UnionMemberId, UserId};
+use crate::domain::{
+    LoanId, LoanTypeId, RepaymentId, ScheduleItemId, UnionId, UnionMemberId, UserId,
+};
 use crate::services::{self, Caller, ServiceError};
 use crate::state::AppState;
 
@@ -297,6 +299,10 @@ page_loader!(
     /// A page of each member's loans, newest first.
     LoansOfMember: UnionMemberId => db::loans::Loan, db::loans::page_by_member
 );
+page_loader!(
+    /// A page of the loans each credit officer is in charge of, newest first.
+    LoansOfOfficer: UserId => db::loans::Loan, db::loans::page_by_officer
+);
 
 /// Declares a loader of counts per parent: `count_by(conn, parents, scope)` → `(parent, n)`;
 /// parents without children count 0.
@@ -432,6 +438,47 @@ list_loader!(
     LoanLists: db::loans::LoanFilter, () => db::loans::Loan,
     |state, caller, key| services::loans::list(state, caller, &key.filter, key.listing, key.page)
 );
+list_loader!(
+    /// Lists of repayments.
+    RepaymentLists: db::repayments::RepaymentFilter, () => db::repayments::Repayment,
+    |state, caller, key| services::repayments::list(
+        state, caller, &key.filter, key.listing.want_total, key.page
+    )
+);
+list_loader!(
+    /// Lists of installments.
+    ScheduleItemLists: db::schedule_items::ScheduleItemFilter, ()
+        => db::schedule_items::ScheduleItem,
+    |state, caller, key| services::loans::schedule_items(
+        state, caller, &key.filter, key.listing.want_total, key.page
+    )
+);
+
+/// Each installment's allocations (the installments were read in scope).
+pub struct AllocationsOfItem(Source);
+
+impl Loader<ScheduleItemId> for AllocationsOfItem {
+    type Value = Vec<db::repayments::AllocationRow>;
+    type Error = LoadError;
+
+    async fn load(
+        &self,
+        keys: &[ScheduleItemId],
+    ) -> Result<HashMap<ScheduleItemId, Self::Value>, LoadError> {
+        let rows = self
+            .0
+            .run(async |conn, _scope| db::repayments::allocations_to(conn, keys).await)
+            .await?;
+        let mut groups: HashMap<ScheduleItemId, Self::Value> =
+            keys.iter().map(|key| (*key, Vec::new())).collect();
+        for row in rows {
+            if let Some(item) = row.schedule_item_id {
+                groups.entry(item).or_default().push(row);
+            }
+        }
+        Ok(groups)
+    }
+}
 
 /// Every loader of one request.
 pub struct Loaders {
@@ -441,6 +488,7 @@ pub struct Loaders {
     pub repayments_of_loan: DataLoader<RepaymentsOfLoan, HashMapCache>,
     pub loans_of_union: DataLoader<LoansOfUnion, HashMapCache>,
     pub loans_of_member: DataLoader<LoansOfMember, HashMapCache>,
+    pub loans_of_officer: DataLoader<LoansOfOfficer, HashMapCache>,
     pub allocations_of_repayment: DataLoader<AllocationsOfRepayment, HashMapCache>,
     pub charges_of_loan: DataLoader<ChargesOfLoan, HashMapCache>,
     pub next_installment_of_loan: DataLoader<NextInstallmentOfLoan, HashMapCache>,
@@ -452,6 +500,9 @@ pub struct Loaders {
     pub loan_type_lists: DataLoader<LoanTypeLists, HashMapCache>,
     pub document_type_lists: DataLoader<DocumentTypeLists, HashMapCache>,
     pub loan_lists: DataLoader<LoanLists, HashMapCache>,
+    pub repayment_lists: DataLoader<RepaymentLists, HashMapCache>,
+    pub schedule_item_lists: DataLoader<ScheduleItemLists, HashMapCache>,
+    pub allocations_of_item: DataLoader<AllocationsOfItem, HashMapCache>,
     pub user: DataLoader<UserById, HashMapCache>,
     pub union: DataLoader<UnionById, HashMapCache>,
     pub member: DataLoader<MemberById, HashMapCache>,
@@ -486,6 +537,7 @@ impl Loaders {
             totals_of_loan: loader(TotalsOfLoan(source.clone())),
             loans_of_union: loader(LoansOfUnion(source.clone())),
             loans_of_member: loader(LoansOfMember(source.clone())),
+            loans_of_officer: loader(LoansOfOfficer(source.clone())),
             allocations_of_repayment: loader(AllocationsOfRepayment(source.clone())),
             user_lists: loader(UserLists(source.clone())),
             union_lists: loader(UnionLists(source.clone())),
@@ -494,6 +546,9 @@ impl Loaders {
             loan_type_lists: loader(LoanTypeLists(source.clone())),
             document_type_lists: loader(DocumentTypeLists(source.clone())),
             loan_lists: loader(LoanLists(source.clone())),
+            repayment_lists: loader(RepaymentLists(source.clone())),
+            schedule_item_lists: loader(ScheduleItemLists(source.clone())),
+            allocations_of_item: loader(AllocationsOfItem(source.clone())),
             user: loader(UserById(source.clone())),
             union: loader(UnionById(source.clone())),
             member: loader(MemberById(source.clone())),

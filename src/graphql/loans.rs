@@ -358,6 +358,56 @@ impl RepaymentScheduleItem {
     async fn loan(&self, ctx: &Context<'_>) -> Result<Option<Loan>> {
         Ok(found(ctx.loaders()?.loan.load_one(self.0.loan_id).await)?.map(Loan))
     }
+
+    /// The parts of repayments that paid it.
+    async fn allocations(
+        &self,
+        ctx: &Context<'_>,
+    ) -> Result<Vec<super::repayments::RepaymentAllocation>> {
+        let rows = loaded(ctx.loaders()?.allocations_of_item.load_one(self.0.id).await)?;
+        Ok(rows
+            .unwrap_or_default()
+            .into_iter()
+            .map(super::repayments::RepaymentAllocation)
+            .collect())
+    }
+}
+
+impl From<db::schedule_items::ScheduleItem> for RepaymentScheduleItem {
+    fn from(row: db::schedule_items::ScheduleItem) -> Self {
+        Self(row)
+    }
+}
+
+/// Narrows `scheduleItems`; the fields combine with AND.
+#[derive(InputObject, Default)]
+pub struct ScheduleItemFilter {
+    loan_id: Option<ID>,
+    union_id: Option<ID>,
+    /// The officer in charge of the loan.
+    credit_officer_id: Option<ID>,
+    /// Statuses as of today.
+    status: Option<Vec<ScheduleStatus>>,
+    due_from: Option<Date>,
+    due_to: Option<Date>,
+}
+
+impl ScheduleItemFilter {
+    fn parse(self) -> Result<db::schedule_items::ScheduleItemFilter> {
+        Ok(db::schedule_items::ScheduleItemFilter {
+            loan_id: parse_optional_id(self.loan_id.as_ref(), "loanId")?,
+            union_id: parse_optional_id(self.union_id.as_ref(), "unionId")?,
+            credit_officer_id: parse_optional_id(
+                self.credit_officer_id.as_ref(),
+                "creditOfficerId",
+            )?,
+            status: self
+                .status
+                .map(|statuses| statuses.into_iter().map(Into::into).collect()),
+            due_from: self.due_from.map(NaiveDate::from),
+            due_to: self.due_to.map(NaiveDate::from),
+        })
+    }
 }
 
 /// Narrows `loans`; the fields combine with AND, and only narrow what you may see.
@@ -485,6 +535,30 @@ impl LoanQuery {
         };
         let page = listed(ctx.loaders()?.loan_lists.load_one(key).await)?;
         preload::loans(ctx, page.rows.clone(), preload::page_nodes(ctx)).await?;
+        Ok(Connection::new(page, args.page))
+    }
+
+    /// Installments of the loans in your scope, soonest due first; `status` is as of today.
+    #[graphql(
+        guard = "LoggedIn",
+        complexity = "super::pagination::cost(first, child_complexity)"
+    )]
+    async fn schedule_items(
+        &self,
+        ctx: &Context<'_>,
+        filter: Option<ScheduleItemFilter>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> Result<Connection<RepaymentScheduleItem>> {
+        let args = PageArgs::new(ctx, first, after.as_deref())?;
+        let key = ListKey {
+            filter: filter.unwrap_or_default().parse()?,
+            order: (),
+            listing: PageArgs::listing(ctx, None),
+            page: args.page,
+        };
+        let page = listed(ctx.loaders()?.schedule_item_lists.load_one(key).await)?;
+        preload::schedule_items(ctx, page.rows.clone(), preload::page_nodes(ctx)).await?;
         Ok(Connection::new(page, args.page))
     }
 }

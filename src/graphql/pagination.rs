@@ -11,6 +11,8 @@ use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 
 use super::context::ContextExt;
+use super::loans::RepaymentScheduleItem;
+use super::repayments::Repayment;
 use super::types::{
     AssignmentChange, AuditLog, DocumentType, Loan, LoanType, LoginAttempt, Union, UnionMember,
     User, UserNote,
@@ -168,7 +170,9 @@ pub struct Edge<T> {
     concrete(name = "AuditLogEdge", params(AuditLog)),
     concrete(name = "LoginAttemptEdge", params(LoginAttempt)),
     concrete(name = "UserNoteEdge", params(UserNote)),
-    concrete(name = "AssignmentChangeEdge", params(AssignmentChange))
+    concrete(name = "AssignmentChangeEdge", params(AssignmentChange)),
+    concrete(name = "RepaymentEdge", params(Repayment)),
+    concrete(name = "RepaymentScheduleItemEdge", params(RepaymentScheduleItem))
 )]
 impl<T: OutputType> Edge<T> {
     /// Pass as `after` to read the nodes that follow this one.
@@ -191,7 +195,12 @@ impl<T: OutputType> Edge<T> {
     concrete(name = "AuditLogConnection", params(AuditLog)),
     concrete(name = "LoginAttemptConnection", params(LoginAttempt)),
     concrete(name = "UserNoteConnection", params(UserNote)),
-    concrete(name = "AssignmentChangeConnection", params(AssignmentChange))
+    concrete(name = "AssignmentChangeConnection", params(AssignmentChange)),
+    concrete(name = "RepaymentConnection", params(Repayment)),
+    concrete(
+        name = "RepaymentScheduleItemConnection",
+        params(RepaymentScheduleItem)
+    )
 )]
 impl<T: OutputType + Clone> Connection<T>
 where

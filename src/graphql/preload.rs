@@ -21,7 +21,7 @@ use super::types::loaded;
 use crate::db;
 use crate::db::assignments::AssignmentChange;
 use crate::db::page::{Page, Paged};
-use crate::domain::{UnionId, UnionMemberId, UserId};
+use crate::domain::{LoanId, UnionId, UnionMemberId, UserId};
 
 /// The selections of some fields of one type.
 pub type Fields<'a> = Vec<SelectionField<'a>>;
@@ -172,6 +172,16 @@ pub fn users<'a>(ctx: &'a Context<'_>, rows: Vec<db::users::User>, fields: Field
                 async move {
                     let loaded = loaded(loaders.unions_of_officer.load_many(keys).await)?;
                     unions(ctx, rows_of(loaded), nodes_of(&connections)).await
+                }
+                .boxed(),
+            );
+        }
+        for (page, connections) in pages(ctx, children(&fields, "loans")) {
+            let keys: Vec<_> = ids.iter().map(|id| (*id, page)).collect();
+            steps.push(
+                async move {
+                    let loaded = loaded(loaders.loans_of_officer.load_many(keys).await)?;
+                    loans(ctx, rows_of(loaded), nodes_of(&connections)).await
                 }
                 .boxed(),
             );
@@ -494,6 +504,91 @@ pub fn loans<'a>(ctx: &'a Context<'_>, rows: Vec<db::loans::Loan>, fields: Field
                 .collect();
             steps.push(
                 async move { loaded(loaders.totals_of_loan.load_many(keys).await).map(drop) }
+                    .boxed(),
+            );
+        }
+        join(steps).await
+    }
+    .boxed()
+}
+
+fn loans_by_id<'a>(ctx: &'a Context<'_>, ids: Vec<LoanId>, fields: Fields<'a>) -> Step<'a> {
+    async move {
+        if fields.is_empty() || ids.is_empty() {
+            return Ok(());
+        }
+        let found = loaded(ctx.loaders()?.loan.load_many(distinct(ids)).await)?;
+        loans(ctx, found.into_values().flatten().collect(), fields).await
+    }
+    .boxed()
+}
+
+/// What `fields` select of the repayments `rows`.
+pub fn repayments<'a>(
+    ctx: &'a Context<'_>,
+    rows: Vec<db::repayments::Repayment>,
+    fields: Fields<'a>,
+) -> Step<'a> {
+    async move {
+        if rows.is_empty() || fields.is_empty() {
+            return Ok(());
+        }
+        let loaders = ctx.loaders()?;
+        let mut steps = vec![
+            loans_by_id(
+                ctx,
+                rows.iter().map(|repayment| repayment.loan_id).collect(),
+                children(&fields, "loan"),
+            ),
+            users_by_id(
+                ctx,
+                rows.iter()
+                    .map(|repayment| repayment.received_by_user_id)
+                    .collect(),
+                children(&fields, "receivedBy"),
+            ),
+            users_by_id(
+                ctx,
+                rows.iter()
+                    .filter_map(|repayment| repayment.reversed_by_user_id)
+                    .collect(),
+                children(&fields, "reversedBy"),
+            ),
+        ];
+        if !children(&fields, "allocations").is_empty() {
+            let ids = distinct(rows.iter().map(|repayment| repayment.id));
+            steps.push(
+                async move {
+                    loaded(loaders.allocations_of_repayment.load_many(ids).await).map(drop)
+                }
+                .boxed(),
+            );
+        }
+        join(steps).await
+    }
+    .boxed()
+}
+
+/// What `fields` select of the installments `rows`.
+pub fn schedule_items<'a>(
+    ctx: &'a Context<'_>,
+    rows: Vec<db::schedule_items::ScheduleItem>,
+    fields: Fields<'a>,
+) -> Step<'a> {
+    async move {
+        if rows.is_empty() || fields.is_empty() {
+            return Ok(());
+        }
+        let loaders = ctx.loaders()?;
+        let mut steps = vec![loans_by_id(
+            ctx,
+            rows.iter().map(|item| item.loan_id).collect(),
+            children(&fields, "loan"),
+        )];
+        if !children(&fields, "allocations").is_empty() {
+            let ids = distinct(rows.iter().map(|item| item.id));
+            steps.push(
+                async move { loaded(loaders.allocations_of_item.load_many(ids).await).map(drop) }
                     .boxed(),
             );
         }

@@ -1,5 +1,5 @@
-//! Repayments: `Repayment` with its allocations, `repayment`, and `recordRepayment`,
-//! `reverseRepayment`.
+//! Repayments: `Repayment` with its allocations, `repayment`, `repayments`, and
+//! `recordRepayment`, `reverseRepayment`.
 
 use async_graphql::{Context, Enum, ID, InputObject, Object, Result};
 use chrono::{DateTime, Utc};
@@ -7,9 +7,12 @@ use rust_decimal::Decimal;
 
 use super::context::ContextExt;
 use super::guards::LoggedIn;
+use super::loaders::ListKey;
 use super::loans::Loan;
-use super::scalars::parse_id;
-use super::types::{User, found, id, loaded};
+use super::pagination::{Connection, PageArgs};
+use super::preload;
+use super::scalars::{parse_id, parse_optional_id};
+use super::types::{User, found, id, listed, loaded};
 use crate::db;
 use crate::domain::RepaymentId;
 use crate::services::repayments::{self as service, RepaymentInput};
@@ -29,6 +32,12 @@ pub enum PaymentMethod {
 /// Money received for a loan. Never edited or deleted; an administrator may reverse it.
 #[derive(Clone)]
 pub struct Repayment(pub db::repayments::Repayment);
+
+impl From<db::repayments::Repayment> for Repayment {
+    fn from(row: db::repayments::Repayment) -> Self {
+        Self(row)
+    }
+}
 
 #[Object]
 impl Repayment {
@@ -185,6 +194,63 @@ impl RepaymentQuery {
         let id: RepaymentId = parse_id(&id, "id")?;
         let caller = ctx.request().caller()?;
         Ok(Repayment(service::get(ctx.state(), &caller, id).await?))
+    }
+
+    /// Repayments of the loans in your scope, latest paid first; reversed ones only with
+    /// `includeReversed`.
+    #[graphql(
+        guard = "LoggedIn",
+        complexity = "super::pagination::cost(first, child_complexity)"
+    )]
+    async fn repayments(
+        &self,
+        ctx: &Context<'_>,
+        filter: Option<RepaymentFilter>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> Result<Connection<Repayment>> {
+        let args = PageArgs::new(ctx, first, after.as_deref())?;
+        let key = ListKey {
+            filter: filter.unwrap_or_default().parse()?,
+            order: (),
+            listing: PageArgs::listing(ctx, None),
+            page: args.page,
+        };
+        let page = listed(ctx.loaders()?.repayment_lists.load_one(key).await)?;
+        preload::repayments(ctx, page.rows.clone(), preload::page_nodes(ctx)).await?;
+        Ok(Connection::new(page, args.page))
+    }
+}
+
+/// Narrows `repayments`; the fields combine with AND.
+#[derive(InputObject, Default)]
+pub struct RepaymentFilter {
+    loan_id: Option<ID>,
+    union_id: Option<ID>,
+    /// Who recorded them.
+    received_by_user_id: Option<ID>,
+    method: Option<PaymentMethod>,
+    paid_from: Option<DateTime<Utc>>,
+    paid_to: Option<DateTime<Utc>>,
+    /// Reversed repayments too (left out by default).
+    #[graphql(default)]
+    include_reversed: bool,
+}
+
+impl RepaymentFilter {
+    fn parse(self) -> Result<db::repayments::RepaymentFilter> {
+        Ok(db::repayments::RepaymentFilter {
+            loan_id: parse_optional_id(self.loan_id.as_ref(), "loanId")?,
+            union_id: parse_optional_id(self.union_id.as_ref(), "unionId")?,
+            received_by_user_id: parse_optional_id(
+                self.received_by_user_id.as_ref(),
+                "receivedByUserId",
+            )?,
+            method: self.method.map(Into::into),
+            paid_from: self.paid_from,
+            paid_to: self.paid_to,
+            include_reversed: self.include_reversed,
+        })
     }
 }
 

@@ -169,6 +169,28 @@ impl User {
         preload::unions(ctx, page.rows.clone(), preload::page_nodes(ctx)).await?;
         Ok(Connection::new(page, args.page))
     }
+
+    /// The loans this credit officer is in charge of, newest first.
+    #[graphql(complexity = "super::pagination::cost(first, child_complexity)")]
+    async fn loans(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> Result<Connection<super::loans::Loan>> {
+        let args = PageArgs::new(ctx, first, after.as_deref())?;
+        let page = loaded(
+            ctx.loaders()?
+                .loans_of_officer
+                .load_one((self.0.id, args.page))
+                .await,
+        )?;
+        let Some(page) = page else {
+            return Ok(Connection::empty(args.page));
+        };
+        preload::loans(ctx, page.rows.clone(), preload::page_nodes(ctx)).await?;
+        Ok(Connection::new(page, args.page))
+    }
 }
 
 /// Narrows `users`; every field is optional and they combine with AND.

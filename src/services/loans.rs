@@ -11,6 +11,7 @@ use super::audit;
 use super::{Caller, ServiceError, ServiceResult, check, optional};
 use crate::db::loans::{Loan, LoanChanges, LoanFilter, NewLoan};
 use crate::db::page::{Page, Paged};
+use crate::db::schedule_items::{ScheduleItem, ScheduleItemFilter};
 use crate::db::{self, DbConn, Listing};
 use crate::domain::audit::{AuditAction, ENTITY_LOAN};
 use crate::domain::loans::{self as rules, Bounds, Transition};
@@ -735,4 +736,21 @@ async fn set_deleted(
         },
     )
     .await?)
+}
+
+/// A page of the installments of live loans in scope that pass `filter` (statuses as of
+/// today), soonest due first.
+pub async fn schedule_items(
+    state: &AppState,
+    caller: &Caller,
+    filter: &ScheduleItemFilter,
+    want_total: bool,
+    page: Page,
+) -> ServiceResult<Paged<ScheduleItem>> {
+    let today = state.clock.now().date_naive();
+    let mut conn = state.db.get().await?;
+    Ok(
+        db::schedule_items::list(&mut conn, filter, caller.scope(), today, want_total, page)
+            .await?,
+    )
 }

@@ -12,7 +12,8 @@ use scoped_futures::ScopedFutureExt;
 use super::audit;
 use super::{Caller, ServiceError, ServiceResult, check, optional, required};
 use crate::db::loans::{Loan, LoanChanges};
-use crate::db::repayments::{NewAllocation, NewRepayment, Repayment};
+use crate::db::page::{Page, Paged};
+use crate::db::repayments::{NewAllocation, NewRepayment, Repayment, RepaymentFilter};
 use crate::db::{self, DbConn};
 use crate::domain::allocation::{
     self, ChargeDue, InstallmentDue, Overpayment, PaymentMethod, Target,
@@ -378,4 +379,16 @@ pub async fn of_loan(
         return Err(ServiceError::NotFound("Loan not found.".into()));
     }
     Ok(db::repayments::of_loan(&mut conn, loan).await?)
+}
+
+/// A page of the repayments of live loans in scope that pass `filter`, latest paid first.
+pub async fn list(
+    state: &AppState,
+    caller: &Caller,
+    filter: &RepaymentFilter,
+    want_total: bool,
+    page: Page,
+) -> ServiceResult<Paged<Repayment>> {
+    let mut conn = state.db.get().await?;
+    Ok(db::repayments::list(&mut conn, filter, caller.scope(), want_total, page).await?)
 }

@@ -228,3 +228,134 @@ async fn thirty_two_concurrent_payments_never_exceed_what_is_owed() {
     let state = app.gql(LOAN).var("id", loan).by(&org.admin).send().await;
     assert_eq!(state.data()["loan"]["status"], "COMPLETED");
 }
+
+#[tokio::test]
+async fn repayments_and_installments_list_in_scope_with_their_filters() {
+    let app = TestApp::spawn().await;
+    let org = Org::new(&app).await;
+    let loan = active_loan(&app, &org).await;
+    for (amount, key) in [("333.33", "one"), ("666.66", "two")] {
+        app.gql(RECORD)
+            .var("input", payment(&loan, amount, key))
+            .by(&org.officer)
+            .send()
+            .await
+            .data();
+    }
+    let second = app
+        .gql("query($id: ID!) { loan(id: $id) { repayments { id amount } } }")
+        .var("id", loan.clone())
+        .by(&org.admin)
+        .send()
+        .await
+        .data()["loan"]["repayments"][1]["id"]
+        .clone();
+    app.gql("mutation($id: ID!) { reverseRepayment(id: $id, reason: \"Bounced\") { id } }")
+        .var("id", second)
+        .by(&org.admin)
+        .send()
+        .await
+        .data();
+    assert_invariants(&app).await;
+
+    let repayments = |filter: Value, who| {
+        let app = &app;
+        async move {
+            app.gql(
+                "query($filter: RepaymentFilter) { repayments(filter: $filter) {
+                totalCount nodes { amount reversedAt loan { loanNumber } receivedBy { email }
+                allocations { amount } } } }",
+            )
+            .var("filter", filter)
+            .by(who)
+            .send()
+            .await
+            .data()["repayments"]
+                .clone()
+        }
+    };
+    let live = repayments(json!({"loanId": loan}), &org.officer).await;
+    assert_eq!(live["totalCount"], 1, "reversed ones are left out: {live}");
+    assert_eq!(live["nodes"][0]["amount"], "333.33");
+    assert_eq!(live["nodes"][0]["allocations"][0]["amount"], "333.33");
+    assert_eq!(
+        live["nodes"][0]["receivedBy"]["email"],
+        org.officer.user.email
+    );
+    let all = repayments(
+        json!({"loanId": loan, "includeReversed": true}),
+        &org.officer,
+    )
+    .await;
+    assert_eq!(all["totalCount"], 2);
+    let cash = repayments(json!({"method": "TRANSFER"}), &org.admin).await;
+    assert_eq!(cash["totalCount"], 0);
+    let elsewhere = repayments(
+        json!({"unionId": org.other_union.id.to_string()}),
+        &org.admin,
+    )
+    .await;
+    assert_eq!(elsewhere["totalCount"], 0);
+    let outsider = repayments(json!({}), &org.other_officer).await;
+    assert_eq!(outsider["totalCount"], 0, "out of scope: {outsider}");
+
+    let items = |filter: Value, who| {
+        let app = &app;
+        async move {
+            app.gql(
+                "query($filter: ScheduleItemFilter) { scheduleItems(filter: $filter, first: 5) {
+                totalCount nodes { sequence status remainingAmount loan { loanNumber }
+                allocations { amount } } } }",
+            )
+            .var("filter", filter)
+            .by(who)
+            .send()
+            .await
+            .data()["scheduleItems"]
+                .clone()
+        }
+    };
+    let paid = items(json!({"loanId": loan, "status": ["PAID"]}), &org.officer).await;
+    assert_eq!(paid["totalCount"], 1);
+    assert_eq!(paid["nodes"][0]["sequence"], 1);
+    assert_eq!(paid["nodes"][0]["allocations"][0]["amount"], "333.33");
+    let pending = items(
+        json!({"creditOfficerId": org.officer.user.id.to_string(), "status": ["PENDING", "PARTIAL"]}),
+        &org.supervisor,
+    )
+    .await;
+    assert_eq!(pending["totalCount"], 29);
+    assert_eq!(pending["nodes"][0]["sequence"], 2, "soonest due first");
+    assert_eq!(pending["nodes"][0]["remainingAmount"], "333.33");
+    let outsider = items(json!({}), &org.other_supervisor).await;
+    assert_eq!(outsider["totalCount"], 0);
+
+    // Overdue as of today (the second and third installments), even though nothing ran since
+    // their due dates passed.
+    app.clock.advance(chrono::TimeDelta::days(4));
+    let officer = app
+        .login_user(
+            org.officer.user.clone(),
+            crate::support::factories::DEFAULT_PASSWORD,
+        )
+        .await;
+    let overdue = items(json!({"loanId": loan, "status": ["OVERDUE"]}), &officer).await;
+    assert_eq!(overdue["totalCount"], 2, "{overdue}");
+    assert!(
+        overdue["nodes"]
+            .as_array()
+            .expect("nodes")
+            .iter()
+            .all(|n| n["status"] == "OVERDUE")
+    );
+
+    // The officer's own loans, through their account.
+    let mine = app
+        .gql("query($id: ID!) { user(id: $id) { loans { totalCount nodes { id } } } }")
+        .var("id", org.officer.user.id.to_string())
+        .by(&officer)
+        .send()
+        .await;
+    assert_eq!(mine.data()["user"]["loans"]["totalCount"], 1);
+    assert_eq!(mine.data()["user"]["loans"]["nodes"][0]["id"], loan);
+}

@@ -6,6 +6,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 use millennium::config::{Config, Secret};
 use millennium::db::migrations;
+use millennium::seed;
 use millennium::server::{self, Database};
 use millennium::services::staff;
 
@@ -77,9 +78,15 @@ enum AdminAction {
 
 #[derive(Subcommand)]
 enum SeedAction {
-    /// Create a demo organisation (staff, unions, members, loan products, document types) and
-    /// print its logins. Runs only on a database without business data.
-    Demo,
+    /// Create a demo organisation (staff, unions, members, loan products, document types) with
+    /// six months of loan history, and print its logins. Runs only on a database without
+    /// business data.
+    Demo {
+        /// Copies of the organisation: staff, unions, members and loans multiply by it (100
+        /// gives about 200,000 loans).
+        #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=i64::from(seed::MAX_SCALE)))]
+        scale: u32,
+    },
 }
 
 #[derive(Subcommand)]
@@ -152,9 +159,13 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Seed {
-            action: SeedAction::Demo,
+            action: SeedAction::Demo { scale },
         } => {
-            print!("{}", server::seed_demo(&config).await?);
+            let options = seed::Options {
+                scale,
+                progress: true,
+            };
+            print!("{}", server::seed_demo(&config, options).await?);
             Ok(())
         }
         Command::Schema { .. } => Ok(()),

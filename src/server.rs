@@ -119,7 +119,10 @@ pub async fn create_admin(config: &Config, new: &NewStaff) -> anyhow::Result<Use
 }
 
 /// `millennium seed demo`: the demo organisation of [`crate::seed`], on an empty loan book.
-pub async fn seed_demo(config: &Config) -> anyhow::Result<crate::seed::Report> {
+pub async fn seed_demo(
+    config: &Config,
+    options: crate::seed::Options,
+) -> anyhow::Result<crate::seed::Report> {
     with_database(config, async |database| {
         prepare_schema(config, database).await?;
         let state = app_state(config, database).await?;
@@ -127,7 +130,7 @@ pub async fn seed_demo(config: &Config) -> anyhow::Result<crate::seed::Report> {
             "{}/graphiql",
             base_url(SocketAddr::new(config.http.host, config.http.port))
         );
-        crate::seed::demo(&state, &graphiql).await
+        crate::seed::demo(&state, &graphiql, options).await
     })
     .await
 }

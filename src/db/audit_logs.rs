@@ -56,6 +56,19 @@ pub async fn insert(conn: &mut DbConn, entry: &NewAuditLog<'_>) -> QueryResult<(
         .map(drop)
 }
 
+/// Appends `entries` in as few statements as the parameter limit allows.
+pub async fn insert_many(conn: &mut DbConn, entries: &[NewAuditLog<'_>]) -> QueryResult<usize> {
+    const COLUMNS: usize = 11;
+    let mut written = 0;
+    for chunk in entries.chunks(super::bulk::rows_per_statement(COLUMNS)) {
+        written += diesel::insert_into(audit_logs::table)
+            .values(chunk)
+            .execute(conn)
+            .await?;
+    }
+    Ok(written)
+}
+
 /// What `auditLogs(filter: …)` narrows by.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
 pub struct AuditFilter {

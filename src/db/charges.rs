@@ -188,3 +188,37 @@ pub async fn insert_penalties(conn: &mut DbConn, rows: &[NewCharge]) -> QueryRes
     }
     Ok(inserted)
 }
+
+/// A penalty charge written with what was paid of it (`seed demo`).
+#[derive(Debug, Clone, PartialEq, Insertable)]
+#[diesel(table_name = charges)]
+pub struct ImportedCharge {
+    pub id: ChargeId,
+    pub loan_id: LoanId,
+    pub kind: ChargeKind,
+    pub charge_date: NaiveDate,
+    pub amount: Decimal,
+    pub paid_amount: Decimal,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl ImportedCharge {
+    /// Values a row writes.
+    const COLUMNS: usize = 8;
+}
+
+/// Writes `rows` in as few statements as the parameter limit allows.
+pub async fn insert_imported_charges(
+    conn: &mut DbConn,
+    rows: &[ImportedCharge],
+) -> QueryResult<usize> {
+    let mut written = 0;
+    for chunk in rows.chunks(super::bulk::rows_per_statement(ImportedCharge::COLUMNS)) {
+        written += diesel::insert_into(charges::table)
+            .values(chunk)
+            .execute(conn)
+            .await?;
+    }
+    Ok(written)
+}

@@ -26,3 +26,22 @@ pub async fn next(conn: &mut DbConn, name: &str, now: DateTime<Utc>) -> QueryRes
         .get_result(conn)
         .await
 }
+
+/// Advances the counter `name` by `count` at once and returns the first value of the block
+/// taken (`first ..= first + count - 1`), for writers that number many rows in one go.
+pub async fn reserve(
+    conn: &mut DbConn,
+    name: &str,
+    count: i64,
+    now: DateTime<Utc>,
+) -> QueryResult<i64> {
+    let last: i64 = diesel::update(counters::table.find(name))
+        .set((
+            counters::value.eq(counters::value + count),
+            counters::updated_at.eq(now),
+        ))
+        .returning(counters::value)
+        .get_result(conn)
+        .await?;
+    Ok(last - count + 1)
+}

@@ -81,6 +81,44 @@ pub struct NewLoan<'a> {
     pub updated_at: DateTime<Utc>,
 }
 
+/// A loan written with its whole history at once (`seed demo`): its own id, status and dates
+/// as they came to be, without going through the lifecycle one step at a time.
+#[derive(Debug, Clone, PartialEq, Insertable)]
+#[diesel(table_name = loans)]
+pub struct ImportedLoan {
+    pub id: LoanId,
+    pub loan_number: String,
+    pub union_member_id: UnionMemberId,
+    pub union_id: UnionId,
+    pub loan_type_id: LoanTypeId,
+    pub principal_amount: Decimal,
+    pub currency_code: String,
+    pub term_count: i32,
+    pub term_unit: TermUnit,
+    pub interest_rate: Decimal,
+    pub interest_method: InterestMethod,
+    pub start_date: NaiveDate,
+    pub end_date: NaiveDate,
+    pub processing_fee_amount: Decimal,
+    pub processing_fee_collected: bool,
+    pub penalty_fee_per_day_amount: Decimal,
+    pub status: LoanStatus,
+    pub status_reason: Option<String>,
+    pub created_by_user_id: UserId,
+    pub assigned_officer_id: UserId,
+    pub approved_by_user_id: Option<UserId>,
+    pub approved_at: Option<DateTime<Utc>>,
+    pub disbursed_at: Option<DateTime<Utc>>,
+    pub closed_at: Option<DateTime<Utc>>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl ImportedLoan {
+    /// Values a row writes.
+    const COLUMNS: usize = 26;
+}
+
 /// Changes to a loan; `None` leaves a field as it is.
 #[derive(Debug, Default, AsChangeset)]
 #[diesel(table_name = loans)]
@@ -263,6 +301,18 @@ pub async fn insert(conn: &mut DbConn, new: &NewLoan<'_>) -> QueryResult<Loan> {
         .returning(Loan::as_returning())
         .get_result(conn)
         .await
+}
+
+/// Writes `rows` in as few statements as the parameter limit allows.
+pub async fn insert_imported(conn: &mut DbConn, rows: &[ImportedLoan]) -> QueryResult<usize> {
+    let mut written = 0;
+    for chunk in rows.chunks(super::bulk::rows_per_statement(ImportedLoan::COLUMNS)) {
+        written += diesel::insert_into(loans::table)
+            .values(chunk)
+            .execute(conn)
+            .await?;
+    }
+    Ok(written)
 }
 
 pub async fn update(conn: &mut DbConn, id: LoanId, changes: &LoanChanges<'_>) -> QueryResult<Loan> {

@@ -5,6 +5,7 @@
 pub mod assignments;
 pub mod audit_logs;
 pub mod balances;
+pub mod bulk;
 pub mod charges;
 pub mod constraints;
 pub mod contents;

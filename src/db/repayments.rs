@@ -58,6 +58,31 @@ pub struct NewRepayment<'a> {
     pub updated_at: DateTime<Utc>,
 }
 
+/// A repayment written with its history (`seed demo`): its own id, and its reversal if any.
+#[derive(Debug, Clone, PartialEq, Insertable)]
+#[diesel(table_name = repayments)]
+pub struct ImportedRepayment {
+    pub id: RepaymentId,
+    pub loan_id: LoanId,
+    pub received_by_user_id: UserId,
+    pub amount: Decimal,
+    pub currency_code: String,
+    pub paid_at: DateTime<Utc>,
+    pub method: PaymentMethod,
+    pub reference: Option<String>,
+    pub idempotency_key: String,
+    pub reversed_at: Option<DateTime<Utc>>,
+    pub reversed_by_user_id: Option<UserId>,
+    pub reversal_reason: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl ImportedRepayment {
+    /// Values a row writes.
+    const COLUMNS: usize = 14;
+}
+
 /// A row of `repayment_allocations`.
 #[derive(Debug, Clone, PartialEq, Queryable, Selectable, Serialize)]
 #[diesel(table_name = repayment_allocations, check_for_backend(Pg))]
@@ -74,7 +99,7 @@ pub struct AllocationRow {
     pub amount: Decimal,
 }
 
-#[derive(Debug, Insertable)]
+#[derive(Debug, Clone, PartialEq, Insertable)]
 #[diesel(table_name = repayment_allocations)]
 pub struct NewAllocation {
     pub repayment_id: RepaymentId,
@@ -86,6 +111,11 @@ pub struct NewAllocation {
     pub penalty_amount: Decimal,
     pub amount: Decimal,
     pub created_at: DateTime<Utc>,
+}
+
+impl NewAllocation {
+    /// Values a row writes.
+    const COLUMNS: usize = 9;
 }
 
 pub async fn insert(conn: &mut DbConn, new: &NewRepayment<'_>) -> QueryResult<Repayment> {
@@ -175,14 +205,28 @@ pub async fn delete_allocations_of_loan(conn: &mut DbConn, loan: LoanId) -> Quer
     .await
 }
 
+/// Writes `rows`, in as few statements as the parameter limit allows.
 pub async fn insert_allocations(conn: &mut DbConn, rows: &[NewAllocation]) -> QueryResult<usize> {
-    if rows.is_empty() {
-        return Ok(0);
+    let mut written = 0;
+    for chunk in rows.chunks(super::bulk::rows_per_statement(NewAllocation::COLUMNS)) {
+        written += diesel::insert_into(repayment_allocations::table)
+            .values(chunk)
+            .execute(conn)
+            .await?;
     }
-    diesel::insert_into(repayment_allocations::table)
-        .values(rows)
-        .execute(conn)
-        .await
+    Ok(written)
+}
+
+/// Writes `rows` in as few statements as the parameter limit allows.
+pub async fn insert_imported(conn: &mut DbConn, rows: &[ImportedRepayment]) -> QueryResult<usize> {
+    let mut written = 0;
+    for chunk in rows.chunks(super::bulk::rows_per_statement(ImportedRepayment::COLUMNS)) {
+        written += diesel::insert_into(repayments::table)
+            .values(chunk)
+            .execute(conn)
+            .await?;
+    }
+    Ok(written)
 }
 
 /// The allocations of `repayments`, for loaders.

@@ -39,6 +39,42 @@ pub struct ScheduleItem {
     pub deleted_at: Option<DateTime<Utc>>,
 }
 
+/// An installment written with its payments already applied (`seed demo`).
+#[derive(Debug, Clone, PartialEq, Insertable)]
+#[diesel(table_name = items)]
+pub struct ImportedItem {
+    pub id: ScheduleItemId,
+    pub loan_id: LoanId,
+    pub sequence: i32,
+    pub due_date: NaiveDate,
+    pub principal_due: Decimal,
+    pub interest_due: Decimal,
+    pub fee_due: Decimal,
+    pub total_due: Decimal,
+    pub paid_amount: Decimal,
+    pub status: ScheduleStatus,
+    pub closed_at: Option<DateTime<Utc>>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl ImportedItem {
+    /// Values a row writes.
+    const COLUMNS: usize = 13;
+}
+
+/// Writes `rows` in as few statements as the parameter limit allows.
+pub async fn insert_imported(conn: &mut DbConn, rows: &[ImportedItem]) -> QueryResult<usize> {
+    let mut written = 0;
+    for chunk in rows.chunks(super::bulk::rows_per_statement(ImportedItem::COLUMNS)) {
+        written += diesel::insert_into(items::table)
+            .values(chunk)
+            .execute(conn)
+            .await?;
+    }
+    Ok(written)
+}
+
 /// Writes the schedule of `loan` (its first, or a replacement after the old one was removed).
 pub async fn insert_schedule(
     conn: &mut DbConn,

@@ -320,6 +320,26 @@ pub async fn insert(conn: &mut DbConn, new: &NewUnionMember<'_>) -> QueryResult<
         .await
 }
 
+/// Writes `rows` in as few statements as the parameter limit allows; returns them as written.
+pub async fn insert_many(
+    conn: &mut DbConn,
+    rows: &[NewUnionMember<'_>],
+) -> QueryResult<Vec<UnionMember>> {
+    // code, the 16 details, is_verified, union_id, created_at, updated_at.
+    const COLUMNS: usize = 21;
+    let mut written = Vec::with_capacity(rows.len());
+    for chunk in rows.chunks(super::bulk::rows_per_statement(COLUMNS)) {
+        written.extend(
+            diesel::insert_into(union_members::table)
+                .values(chunk)
+                .returning(UnionMember::as_returning())
+                .get_results(conn)
+                .await?,
+        );
+    }
+    Ok(written)
+}
+
 pub async fn update_details(
     conn: &mut DbConn,
     id: UnionMemberId,

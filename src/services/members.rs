@@ -187,6 +187,16 @@ async fn load_for_change(
     Ok((member, owner))
 }
 
+/// The checked details of a new member from `input` (names required, email normalised, old
+/// enough on `today`), for writers that insert many members at once (`seed demo`); the email is
+/// not checked against the database.
+pub fn new_details(input: &MemberInput, today: NaiveDate) -> ServiceResult<MemberDetails> {
+    let mut fields = input.fields.clone();
+    fields.first_name.get_or_insert_with(String::new);
+    fields.last_name.get_or_insert_with(String::new);
+    fields.apply(&MemberDetails::default(), today)
+}
+
 pub async fn create(
     state: &AppState,
     caller: &Caller,

@@ -145,13 +145,26 @@ pub struct PreparedStaff {
 /// Checks `new` (email, names, password policy) and hashes its password: the slow part, kept
 /// out of any transaction.
 pub async fn prepare(state: &AppState, new: &NewStaff) -> ServiceResult<PreparedStaff> {
+    // Checked before the slow hash, so that a bad input costs nothing.
+    email::normalize(&new.email)
+        .map_err(|err| ServiceError::bad_input("email", err.to_string()))?;
+    required("firstName", &new.first_name)?;
+    required("lastName", &new.last_name)?;
+    password_policy::check(new.password.expose())
+        .map_err(|err| ServiceError::bad_input("password", err.to_string()))?;
+    let hash = state.passwords.hash(&new.password).await?;
+    prepare_with_hash(new, hash)
+}
+
+/// [`prepare`] with the password already hashed, for many accounts that share one password
+/// hashed once (`seed demo`): the caller vouches that `hash` is `new.password`'s hash.
+pub fn prepare_with_hash(new: &NewStaff, hash: String) -> ServiceResult<PreparedStaff> {
     let email = email::normalize(&new.email)
         .map_err(|err| ServiceError::bad_input("email", err.to_string()))?;
     let first_name = required("firstName", &new.first_name)?.to_owned();
     let last_name = required("lastName", &new.last_name)?.to_owned();
     password_policy::check(new.password.expose())
         .map_err(|err| ServiceError::bad_input("password", err.to_string()))?;
-    let hash = state.passwords.hash(&new.password).await?;
     Ok(PreparedStaff {
         email,
         hash,

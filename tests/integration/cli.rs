@@ -340,6 +340,25 @@ fn seed_demo_fills_an_empty_loan_book_once() {
         stdout.contains(&format!("http://127.0.0.1:{port}/graphiql")),
         "{stdout}"
     );
+    // Six months of loans in every status (tests/integration/seed.rs checks them in detail).
+    let history = stdout
+        .lines()
+        .find(|line| line.starts_with("Loan history over six months:"))
+        .unwrap_or_else(|| panic!("{stdout}"));
+    for status in [
+        "ACTIVE",
+        "COMPLETED",
+        "DEFAULTED",
+        "WRITTEN_OFF",
+        "CANCELED",
+        "DRAFT",
+    ] {
+        assert!(history.contains(status), "{history}");
+    }
+    assert!(
+        history.contains("reversed") && history.contains("penalty charges"),
+        "{history}"
+    );
     // The table of logins: email, role, name, password.
     let logins: Vec<(String, String, String)> = stdout
         .lines()

@@ -20,3 +20,4 @@ mod portfolio;
 mod repayments;
 mod rules;
 mod schema;
+mod seed;

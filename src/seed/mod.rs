@@ -1,12 +1,26 @@
-//! `millennium seed demo`: a small, realistic organisation — staff, unions of Nigerian markets
-//! and cooperatives, their members, loan products and document types — created through the
-//! services, so that validation, member codes and audit rows apply as for any other change.
+//! `millennium seed demo [--scale N]`: a realistic organisation — staff, unions of Nigerian
+//! markets and cooperatives, their members, loan products and document types — and six months
+//! of loan history: loans in every status with their schedules, repayments (on time, late,
+//! partial, a few reversed), penalty charges and allocations.
 //!
-//! The data is the same on every run: fixed lists walked in order, and a random generator with
-//! a fixed seed for the members. It runs only on an empty loan book (no unions, members, loans,
-//! products, document types, and no staff but at most one administrator — the bootstrap one),
-//! and all of it in one transaction: it either creates the whole organisation or nothing.
+//! The organisation's staff, products, document types and unions are created through the
+//! services, so validation and audit rows apply as for any other change; the volume — members,
+//! loans, installments, charges, repayments, allocations — is written in bulk (multi-row
+//! `INSERT`s, see `db::bulk`), members with their `MEMBER_CREATED` audit rows. The loan history
+//! ([`history`]) has no audit rows: it is imported, not acted. `--scale N` repeats the
+//! organisation N times under the one administrator (staff emails of copy 2 and later carry
+//! the copy's number, union names a branch number); the demo password is hashed once.
+//!
+//! The data is the same on every run: fixed lists walked in order, and random generators with
+//! fixed seeds. It runs only on an empty loan book (no unions, members, loans, products,
+//! document types, and no staff but at most one administrator — the bootstrap one), and all of
+//! it in **one transaction**, at every scale: it either creates everything or nothing, so an
+//! interrupted or failed run leaves the database as it was, ready for another try.
 
+pub mod history;
+mod progress;
+
+use std::collections::BTreeMap;
 use std::fmt;
 use std::time::{Duration, Instant};
 
@@ -18,14 +32,17 @@ use rust_decimal_macros::dec;
 use scoped_futures::ScopedFutureExt;
 
 use crate::config::Secret;
+use crate::db::audit_logs::NewAuditLog;
 use crate::db::contents::Contents;
+use crate::db::union_members::NewUnionMember;
 use crate::db::users::User;
 use crate::db::{self, DbConn};
-use crate::domain::members::{Gender, MaritalStatus};
+use crate::domain::audit::{AuditAction, ENTITY_UNION_MEMBER};
+use crate::domain::members::{self as member_rules, Gender, MaritalStatus};
 use crate::domain::permissions::Actor;
 use crate::domain::products::{InterestMethod, TermUnit};
 use crate::domain::unions::plural;
-use crate::domain::{Role, SessionFamilyId, UnionId};
+use crate::domain::{Role, SessionFamilyId, UnionId, UserId};
 use crate::services::catalog::{self, DocumentTypeInput, LoanTypeInput};
 use crate::services::members::{self, MemberFields, MemberInput};
 use crate::services::staff::{self, NewStaff, PreparedStaff};
@@ -37,8 +54,14 @@ use crate::state::AppState;
 pub const DEMO_PASSWORD: &str = "Demo2026!";
 /// The request id of the seed's audit rows.
 pub const REQUEST_ID: &str = "seed-demo";
-/// The seed of the members' random generator.
+/// The seed of the members' random generator; the loan history of copy `k` of the organisation
+/// uses `HISTORY_SEED + k`.
 const RANDOM_SEED: u64 = 2026;
+const HISTORY_SEED: u64 = 2_026_000;
+/// Members generated, written and re-played at a time: a credit officer's unions.
+const MEMBERS_PER_BATCH: usize = MEMBERS_PER_UNION * UNIONS_PER_OFFICER;
+/// The largest `--scale`: member codes have six digits.
+pub const MAX_SCALE: u32 = 1_000;
 const OFFICERS_PER_SUPERVISOR: usize = 3;
 const UNIONS_PER_OFFICER: usize = 5;
 /// Members registered in each union.
@@ -470,19 +493,49 @@ impl Login {
     }
 }
 
+/// How much to seed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Options {
+    /// Copies of the organisation (staff, unions, members and their loans); 1 to [`MAX_SCALE`].
+    pub scale: u32,
+    /// Show progress on standard error.
+    pub progress: bool,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Self {
+            scale: 1,
+            progress: false,
+        }
+    }
+}
+
 /// What the seed created so far.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Created {
     pub staff: usize,
     pub loan_types: usize,
     pub document_types: usize,
     pub unions: usize,
     pub members: usize,
+    pub loans: usize,
+    /// Loans by status (`ACTIVE` …).
+    pub statuses: BTreeMap<&'static str, usize>,
+    pub installments: usize,
+    pub repayments: usize,
+    /// Of `repayments`, the reversed ones.
+    pub reversed: usize,
+    pub charges: usize,
+    pub allocations: usize,
+}
+
+fn count(n: usize) -> i64 {
+    i64::try_from(n).unwrap_or(i64::MAX)
 }
 
 impl fmt::Display for Created {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let count = |n: usize| i64::try_from(n).unwrap_or(i64::MAX);
         write!(
             f,
             "{}, {}, {}, {}, {}",
@@ -499,11 +552,50 @@ impl fmt::Display for Created {
     }
 }
 
+impl Created {
+    /// The loan history, in a sentence.
+    pub fn history(&self) -> String {
+        let statuses: Vec<String> = self
+            .statuses
+            .iter()
+            .map(|(status, n)| format!("{n} {status}"))
+            .collect();
+        format!(
+            "{} ({}), {}, {} ({} reversed), {}, {}",
+            plural(count(self.loans), "loan", "loans"),
+            statuses.join(", "),
+            plural(count(self.installments), "installment", "installments"),
+            plural(count(self.repayments), "repayment", "repayments"),
+            self.reversed,
+            plural(count(self.charges), "penalty charge", "penalty charges"),
+            plural(count(self.allocations), "allocation", "allocations"),
+        )
+    }
+
+    fn add(&mut self, history: &history::History) {
+        self.loans += history.loans.len();
+        for loan in &history.loans {
+            *self.statuses.entry(loan.status.as_str()).or_default() += 1;
+        }
+        self.installments += history.items.len();
+        self.repayments += history.repayments.len();
+        self.reversed += history
+            .repayments
+            .iter()
+            .filter(|repayment| repayment.reversed_at.is_some())
+            .count();
+        self.charges += history.charges.len();
+        self.allocations += history.allocations.len();
+    }
+}
+
 /// The outcome of `seed demo`: what was created and how to log in.
 #[derive(Debug, Clone)]
 pub struct Report {
     pub created: Created,
+    /// The logins of the first copy of the organisation.
     pub logins: Vec<Login>,
+    pub scale: u32,
     pub elapsed: Duration,
     /// Where the server serves the playground, e.g. `http://127.0.0.1:4000/graphiql`.
     pub graphiql_url: String,
@@ -519,8 +611,20 @@ impl fmt::Display for Report {
         )?;
         writeln!(
             f,
+            "Loan history over six months: {}.",
+            self.created.history()
+        )?;
+        writeln!(
+            f,
             "Each supervisor oversees {OFFICERS_PER_SUPERVISOR} credit officers; each officer manages {UNIONS_PER_OFFICER} unions of {MEMBERS_PER_UNION} members."
         )?;
+        if self.scale > 1 {
+            writeln!(
+                f,
+                "The organisation is repeated {} times: the staff of copy k (2 to {}) log in as name.k@demo.example.org, e.g. tunde.bakare.2@demo.example.org.",
+                self.scale, self.scale
+            )?;
+        }
         writeln!(f)?;
         let email_width = self
             .logins
@@ -558,33 +662,45 @@ impl fmt::Display for Report {
     }
 }
 
-/// Creates the demo organisation on an empty loan book, through the services, acting as the
+/// Creates the demo organisation and its loan history on an empty loan book, acting as the
 /// demo administrator it creates first — all in one transaction, so that a failure leaves the
 /// database as it was. Refuses (creating nothing) when the database already holds business
 /// data or one of the demo emails.
-pub async fn demo(state: &AppState, graphiql_url: &str) -> anyhow::Result<Report> {
+pub async fn demo(
+    state: &AppState,
+    graphiql_url: &str,
+    options: Options,
+) -> anyhow::Result<Report> {
     let started = Instant::now();
+    let scale = options.scale;
+    if !(1..=MAX_SCALE).contains(&scale) {
+        anyhow::bail!("the scale is a number from 1 to {MAX_SCALE}");
+    }
     {
         let mut conn = state.db.get().await?;
         check_empty(&mut conn).await.map_err(anyhow::Error::msg)?;
     }
-    // Hashing is the slow part: done once per account, before the transaction.
-    let staff = Staff::prepare(state).await?;
+    // Hashing is the slow part: done once, before the transaction, for every account.
+    let staff = Staff::prepare(state, scale).await?;
     let now = state.clock.now();
+    let members = MEMBERS_PER_UNION * UNIONS.len() * scale as usize;
+    let progress = progress::Progress::new(members as u64, options.progress);
     let outcome = services::transaction(state, |conn| {
-        let staff = &staff;
+        let (staff, progress) = (&staff, &progress);
         async move {
             check_empty(conn).await.map_err(ServiceError::conflict)?;
-            populate(conn, staff, now).await
+            populate(conn, staff, now, progress).await
         }
         .scope_boxed()
     })
     .await;
+    progress.finish();
     let (created, logins) =
         outcome.map_err(|err| anyhow::anyhow!("seed demo created nothing: {err}"))?;
     Ok(Report {
         created,
         logins,
+        scale,
         elapsed: started.elapsed(),
         graphiql_url: graphiql_url.to_owned(),
     })
@@ -639,18 +755,29 @@ fn refusal(contents: &Contents) -> Option<String> {
     })
 }
 
-/// The demo staff, checked and with their passwords hashed.
+/// The email of `person` in copy `copy` (from 1) of the organisation: the first copy's as
+/// listed, later ones with the copy's number before the `@`.
+fn copy_email(person: &Person, copy: u32) -> String {
+    match person.email.split_once('@') {
+        Some((local, domain)) if copy > 1 => format!("{local}.{copy}@{domain}"),
+        _ => person.email.to_owned(),
+    }
+}
+
+/// The demo staff, checked and with the demo password hashed once for all of them.
 struct Staff {
     admin: PreparedStaff,
-    supervisors: Vec<PreparedStaff>,
-    officers: Vec<PreparedStaff>,
+    /// For each copy of the organisation, its supervisors and its officers.
+    copies: Vec<(Vec<PreparedStaff>, Vec<PreparedStaff>)>,
 }
 
 impl Staff {
-    async fn prepare(state: &AppState) -> ServiceResult<Self> {
-        let new = |person: &Person, role: Role| NewStaff {
-            email: person.email.into(),
-            password: Secret::new(DEMO_PASSWORD),
+    async fn prepare(state: &AppState, scale: u32) -> ServiceResult<Self> {
+        let password = Secret::new(DEMO_PASSWORD);
+        let hash = state.passwords.hash(&password).await?;
+        let new = |person: &Person, role: Role, copy: u32| NewStaff {
+            email: copy_email(person, copy),
+            password: password.clone(),
             role,
             first_name: person.first_name.into(),
             last_name: person.last_name.into(),
@@ -658,27 +785,39 @@ impl Staff {
             address: None,
             supervisor_id: None,
         };
-        let admin = staff::prepare(state, &new(&ADMIN, Role::Admin)).await?;
-        let mut supervisors = Vec::new();
-        for person in &SUPERVISORS {
-            supervisors.push(staff::prepare(state, &new(person, Role::Supervisor)).await?);
+        let prepare = |person: &Person, role: Role, copy: u32| {
+            staff::prepare_with_hash(&new(person, role, copy), hash.clone())
+        };
+        let admin = prepare(&ADMIN, Role::Admin, 1)?;
+        let mut copies = Vec::new();
+        for copy in 1..=scale {
+            let supervisors = SUPERVISORS
+                .iter()
+                .map(|person| prepare(person, Role::Supervisor, copy))
+                .collect::<ServiceResult<Vec<_>>>()?;
+            let officers = OFFICERS
+                .iter()
+                .map(|person| prepare(person, Role::CreditOfficer, copy))
+                .collect::<ServiceResult<Vec<_>>>()?;
+            copies.push((supervisors, officers));
         }
-        let mut officers = Vec::new();
-        for person in &OFFICERS {
-            officers.push(staff::prepare(state, &new(person, Role::CreditOfficer)).await?);
-        }
-        Ok(Self {
-            admin,
-            supervisors,
-            officers,
-        })
+        Ok(Self { admin, copies })
     }
+}
+
+/// A union created by the seed, with who is in charge of it.
+struct SeededUnion {
+    id: UnionId,
+    seed: &'static UnionSeed,
+    officer: UserId,
+    supervisor: UserId,
 }
 
 async fn populate(
     conn: &mut DbConn,
     staff: &Staff,
     now: DateTime<Utc>,
+    progress: &progress::Progress,
 ) -> ServiceResult<(Created, Vec<Login>)> {
     let meta = RequestMeta {
         request_id: Some(REQUEST_ID.into()),
@@ -699,27 +838,10 @@ async fn populate(
     let by = Some(admin.id);
     let mut logins = vec![Login::of(&admin)];
 
-    let mut officers = Vec::new();
-    for (supervisor, team) in staff
-        .supervisors
-        .iter()
-        .zip(staff.officers.chunks(OFFICERS_PER_SUPERVISOR))
-    {
-        let supervisor = staff::insert(conn, &caller.meta, by, supervisor, now).await?;
-        created.staff += 1;
-        logins.push(Login::of(&supervisor));
-        for officer in team {
-            let mut officer = officer.clone();
-            officer.supervisor_id = Some(supervisor.id);
-            let officer = staff::insert(conn, &caller.meta, by, &officer, now).await?;
-            created.staff += 1;
-            logins.push(Login::of(&officer));
-            officers.push(officer.id);
-        }
-    }
-
+    let mut products = Vec::new();
     for seed in &LOAN_TYPES {
-        catalog::create_loan_type_in(conn, &caller, &loan_type_input(seed), now).await?;
+        products
+            .push(catalog::create_loan_type_in(conn, &caller, &loan_type_input(seed), now).await?);
         created.loan_types += 1;
     }
     for (name, description) in DOCUMENT_TYPES {
@@ -731,31 +853,191 @@ async fn populate(
         catalog::create_document_type_in(conn, &caller, &input, now).await?;
         created.document_types += 1;
     }
-
-    let mut unions = Vec::new();
-    for (officer, seeds) in officers.iter().zip(UNIONS.chunks(UNIONS_PER_OFFICER)) {
-        for seed in seeds {
-            let input = UnionInput {
-                name: seed.name.into(),
-                location: Some(seed.location.into()),
-                address: Some(seed.address.into()),
-                credit_officer_id: *officer,
-            };
-            let row = unions::create_in(conn, &caller, &input, now).await?;
-            created.unions += 1;
-            unions.push((row.id, seed));
-        }
-    }
+    let settings = db::settings::get(conn).await?;
+    let setting = history::Setting {
+        now,
+        currency: settings.currency.clone(),
+        penalty_grace_days: u32::try_from(settings.penalty_grace_days).unwrap_or(0),
+        default_grace_days: u32::try_from(settings.default_grace_days).unwrap_or(0),
+        order: settings.allocation_order,
+        admin: admin.id,
+    };
 
     let mut rng = StdRng::seed_from_u64(RANDOM_SEED);
-    for (union_id, seed) in unions {
-        for _ in 0..MEMBERS_PER_UNION {
-            let input = member(&mut rng, union_id, seed, created.members + 1);
-            members::create_in(conn, &caller, &input, now).await?;
-            created.members += 1;
+    for ((supervisors, officers), copy) in staff.copies.iter().zip(1_u32..) {
+        let mut unions = Vec::new();
+        for (supervisor, team) in supervisors
+            .iter()
+            .zip(officers.chunks(OFFICERS_PER_SUPERVISOR))
+        {
+            let supervisor = staff::insert(conn, &caller.meta, by, supervisor, now).await?;
+            created.staff += 1;
+            if copy == 1 {
+                logins.push(Login::of(&supervisor));
+            }
+            for (officer, seeds) in team.iter().zip(
+                UNIONS
+                    .chunks(UNIONS_PER_OFFICER)
+                    .skip(unions.len() / UNIONS_PER_OFFICER),
+            ) {
+                let mut officer = officer.clone();
+                officer.supervisor_id = Some(supervisor.id);
+                let officer = staff::insert(conn, &caller.meta, by, &officer, now).await?;
+                created.staff += 1;
+                if copy == 1 {
+                    logins.push(Login::of(&officer));
+                }
+                for seed in seeds {
+                    let name = if copy == 1 {
+                        seed.name.to_owned()
+                    } else {
+                        format!("{} (branch {copy})", seed.name)
+                    };
+                    let input = UnionInput {
+                        name,
+                        location: Some(seed.location.into()),
+                        address: Some(seed.address.into()),
+                        credit_officer_id: officer.id,
+                    };
+                    let row = unions::create_in(conn, &caller, &input, now).await?;
+                    created.unions += 1;
+                    unions.push(SeededUnion {
+                        id: row.id,
+                        seed,
+                        officer: officer.id,
+                        supervisor: supervisor.id,
+                    });
+                }
+            }
+        }
+
+        let mut generator =
+            history::Generator::new(HISTORY_SEED + u64::from(copy), &setting, &products);
+        for batch in unions.chunks(MEMBERS_PER_BATCH / MEMBERS_PER_UNION) {
+            let borrowers =
+                insert_members(conn, &caller, batch, &mut rng, &mut created, now).await?;
+            let mut history = history::History::default();
+            for borrower in &borrowers {
+                generator
+                    .member(borrower, &mut history)
+                    .map_err(ServiceError::internal)?;
+            }
+            let first = i64::try_from(history.loans.len()).unwrap_or(i64::MAX);
+            let first = db::counters::reserve(conn, db::counters::LOAN_NUMBER, first, now).await?;
+            history
+                .number_loans(first)
+                .map_err(ServiceError::conflict)?;
+            write_history(conn, &history).await?;
+            created.add(&history);
+            progress.advance(borrowers.len() as u64, history.loans.len() as u64);
         }
     }
+    // Fresh statistics, so that the first queries on the new volume get good plans.
+    db::bulk::analyze(conn, BULK_TABLES).await?;
     Ok((created, logins))
+}
+
+/// The tables the seed fills in bulk.
+const BULK_TABLES: &[&str] = &[
+    "union_members",
+    "audit_logs",
+    "loans",
+    "repayment_schedule_items",
+    "loan_charges",
+    "repayments",
+    "repayment_allocations",
+];
+
+/// Registers the members of `unions` in bulk, with their codes and `MEMBER_CREATED` audit
+/// rows as `members::create_in` writes them; returns them as borrowers.
+async fn insert_members(
+    conn: &mut DbConn,
+    caller: &Caller,
+    unions: &[SeededUnion],
+    rng: &mut StdRng,
+    created: &mut Created,
+    now: DateTime<Utc>,
+) -> ServiceResult<Vec<history::Borrower>> {
+    let count = unions.len() * MEMBERS_PER_UNION;
+    let first = db::counters::reserve(
+        conn,
+        db::counters::MEMBER_CODE,
+        i64::try_from(count).unwrap_or(i64::MAX),
+        now,
+    )
+    .await?;
+    let mut codes = Vec::with_capacity(count);
+    let mut details = Vec::with_capacity(count);
+    for union in unions {
+        for _ in 0..MEMBERS_PER_UNION {
+            let number = created.members + details.len() + 1;
+            let input = member(rng, union.id, union.seed, number);
+            let n = first + i64::try_from(details.len()).unwrap_or(i64::MAX);
+            codes.push(member_rules::code(n).map_err(ServiceError::conflict)?);
+            details.push((
+                members::new_details(&input, now.date_naive())?,
+                input.is_verified.unwrap_or(true),
+                union.id,
+            ));
+        }
+    }
+    let rows: Vec<NewUnionMember<'_>> = codes
+        .iter()
+        .zip(details)
+        .map(|(code, (details, is_verified, union_id))| NewUnionMember {
+            code,
+            details,
+            is_verified,
+            union_id,
+            created_at: now,
+            updated_at: now,
+        })
+        .collect();
+    let written = db::union_members::insert_many(conn, &rows).await?;
+    let snapshots: Vec<_> = written.iter().map(services::audit::snapshot).collect();
+    let entries: Vec<NewAuditLog<'_>> = written
+        .iter()
+        .zip(&snapshots)
+        .map(|(member, after)| NewAuditLog {
+            actor_user_id: Some(caller.actor.user_id),
+            action: AuditAction::MemberCreated,
+            entity_name: ENTITY_UNION_MEMBER,
+            entity_id: Some(member.id.0),
+            before: None,
+            after: Some(after),
+            metadata: None,
+            ip_address: None,
+            user_agent: None,
+            request_id: caller.meta.request_id.as_deref(),
+            created_at: now,
+        })
+        .collect();
+    db::audit_logs::insert_many(conn, &entries).await?;
+    created.members += written.len();
+    let by_union: std::collections::HashMap<UnionId, &SeededUnion> =
+        unions.iter().map(|union| (union.id, union)).collect();
+    Ok(written
+        .iter()
+        .filter_map(|member| {
+            let union = by_union.get(&member.union_id)?;
+            Some(history::Borrower {
+                member: member.id,
+                union: union.id,
+                officer: union.officer,
+                supervisor: union.supervisor,
+            })
+        })
+        .collect())
+}
+
+/// Writes a batch of loan history, parents before children.
+async fn write_history(conn: &mut DbConn, history: &history::History) -> ServiceResult<()> {
+    db::loans::insert_imported(conn, &history.loans).await?;
+    db::schedule_items::insert_imported(conn, &history.items).await?;
+    db::charges::insert_imported_charges(conn, &history.charges).await?;
+    db::repayments::insert_imported(conn, &history.repayments).await?;
+    db::repayments::insert_allocations(conn, &history.allocations).await?;
+    Ok(())
 }
 
 fn loan_type_input(seed: &LoanTypeSeed) -> LoanTypeInput {
@@ -853,7 +1135,8 @@ fn member(rng: &mut StdRng, union_id: UnionId, seed: &UnionSeed, number: usize) 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::{email, password_policy, products};
+    use crate::db::loan_types::LoanType;
+    use crate::domain::{LoanStatus, email, password_policy, products};
 
     #[test]
     fn the_demo_password_and_emails_pass_validation() {
@@ -931,6 +1214,197 @@ mod tests {
             (40..=100).contains(&emails),
             "about a third have an email: {emails}"
         );
+    }
+
+    /// The demo's products as rows.
+    fn demo_products() -> Vec<LoanType> {
+        let at = Utc::now();
+        LOAN_TYPES
+            .iter()
+            .map(|seed| LoanType {
+                id: crate::domain::LoanTypeId::new_random(),
+                name: seed.name.into(),
+                description: None,
+                min_amount: seed.min_amount,
+                max_amount: seed.max_amount,
+                term_unit: seed.term_unit,
+                min_term: seed.min_term,
+                max_term: seed.max_term,
+                interest_rate: seed.interest_rate,
+                interest_method: seed.interest_method,
+                default_processing_fee: seed.processing_fee,
+                default_penalty_fee_per_day: seed.penalty_per_day,
+                is_active: true,
+                created_at: at,
+                updated_at: at,
+                deleted_at: None,
+            })
+            .collect()
+    }
+
+    /// The history of one copy of the organisation's members, as of 2026-03-15.
+    fn one_copy(products: &[LoanType], borrowers: &[history::Borrower]) -> history::History {
+        let setting = history::Setting {
+            now: NaiveDate::from_ymd_opt(2026, 3, 15)
+                .and_then(|day| day.and_hms_opt(16, 30, 0))
+                .expect("now")
+                .and_utc(),
+            currency: "NGN".into(),
+            penalty_grace_days: 0,
+            default_grace_days: 0,
+            order: crate::domain::settings::AllocationOrder::PenaltiesFirst,
+            admin: UserId(uuid::Uuid::nil()),
+        };
+        let mut generator = history::Generator::new(HISTORY_SEED + 1, &setting, products);
+        let mut history = history::History::default();
+        for borrower in borrowers {
+            generator.member(borrower, &mut history).expect("history");
+        }
+        history.number_loans(1).expect("numbers");
+        history
+    }
+
+    #[test]
+    fn the_loan_history_is_the_same_on_every_run_and_plausible() {
+        use std::collections::{HashMap, HashSet};
+        let products = demo_products();
+        let borrowers: Vec<history::Borrower> = (0..MEMBERS_PER_UNION * UNIONS.len())
+            .map(|_| history::Borrower {
+                member: crate::domain::UnionMemberId::new_random(),
+                union: UnionId::new_random(),
+                officer: UserId::new_random(),
+                supervisor: UserId::new_random(),
+            })
+            .collect();
+        let history = one_copy(&products, &borrowers);
+        assert!(history == one_copy(&products, &borrowers), "deterministic");
+
+        // About 2,000 loans of about 12 installments for 600 members.
+        let (loans, items) = (history.loans.len(), history.items.len());
+        let per_loan = items * 10 / loans;
+        eprintln!(
+            "{loans} loans, {items} installments, {} repayments, {} charges, {} allocations",
+            history.repayments.len(),
+            history.charges.len(),
+            history.allocations.len()
+        );
+        assert!((1_800..=2_300).contains(&loans), "{loans} loans");
+        assert!(
+            (110..=130).contains(&per_loan),
+            "{items} installments for {loans} loans"
+        );
+        let statuses: HashSet<LoanStatus> = history.loans.iter().map(|loan| loan.status).collect();
+        assert_eq!(
+            statuses.len(),
+            LoanStatus::ALL.len(),
+            "every status: {statuses:?}"
+        );
+        let reversed = history
+            .repayments
+            .iter()
+            .filter(|r| r.reversed_at.is_some())
+            .count();
+        assert!(reversed >= 5, "{reversed} reversed repayments");
+        assert!(
+            history.charges.len() >= 100,
+            "{} penalties",
+            history.charges.len()
+        );
+        assert!(
+            history
+                .charges
+                .iter()
+                .any(|charge| !charge.paid_amount.is_zero())
+        );
+        assert_eq!(history.loans[0].loan_number, "LN00000001");
+
+        // At most one open loan a member; schedules sum to the principal.
+        let mut open = HashSet::new();
+        for loan in &history.loans {
+            if loan.status.is_open() {
+                assert!(open.insert(loan.union_member_id), "two open loans");
+            }
+            assert_eq!(loan.closed_at.is_some(), !loan.status.is_open(), "{loan:?}");
+            assert_eq!(
+                loan.disbursed_at.is_some(),
+                matches!(
+                    loan.status,
+                    LoanStatus::Active
+                        | LoanStatus::Completed
+                        | LoanStatus::Defaulted
+                        | LoanStatus::WrittenOff
+                )
+            );
+        }
+        let mut principal: HashMap<_, Decimal> = HashMap::new();
+        for item in &history.items {
+            *principal.entry(item.loan_id).or_default() += item.principal_due;
+            assert!(item.paid_amount <= item.total_due);
+            assert_eq!(item.closed_at.is_some(), item.paid_amount == item.total_due);
+        }
+        for loan in &history.loans {
+            assert_eq!(principal.get(&loan.id), Some(&loan.principal_amount));
+        }
+        // Every cent of a live repayment allocated, none of a reversed one; paid amounts are
+        // the sums of their allocations.
+        let mut allocated: HashMap<_, Decimal> = HashMap::new();
+        let mut to_items: HashMap<_, Decimal> = HashMap::new();
+        let mut to_charges: HashMap<_, Decimal> = HashMap::new();
+        for part in &history.allocations {
+            *allocated.entry(part.repayment_id).or_default() += part.amount;
+            if let Some(item) = part.schedule_item_id {
+                *to_items.entry(item).or_default() += part.amount;
+            }
+            if let Some(charge) = part.charge_id {
+                *to_charges.entry(charge).or_default() += part.amount;
+            }
+        }
+        for repayment in &history.repayments {
+            let expected = if repayment.reversed_at.is_some() {
+                None
+            } else {
+                Some(&repayment.amount)
+            };
+            assert_eq!(allocated.get(&repayment.id), expected);
+        }
+        for item in &history.items {
+            assert_eq!(
+                to_items.get(&item.id).copied().unwrap_or_default(),
+                item.paid_amount
+            );
+        }
+        for charge in &history.charges {
+            assert_eq!(
+                to_charges.get(&charge.id).copied().unwrap_or_default(),
+                charge.paid_amount
+            );
+        }
+        assert!(
+            history
+                .loans
+                .iter()
+                .all(|loan| loan.created_at <= loan.updated_at)
+        );
+    }
+
+    #[test]
+    fn scaled_staff_emails_are_unique_and_valid() {
+        let mut emails = Vec::new();
+        for copy in 1..=3 {
+            for person in std::iter::once(&ADMIN).chain(&SUPERVISORS).chain(&OFFICERS) {
+                let address = copy_email(person, copy);
+                assert_eq!(email::normalize(&address).as_deref(), Ok(address.as_str()));
+                emails.push(address);
+            }
+        }
+        assert_eq!(
+            copy_email(&OFFICERS[0], 2),
+            "tunde.bakare.2@demo.example.org"
+        );
+        let total = emails.len();
+        emails.sort_unstable();
+        emails.dedup();
+        assert_eq!(emails.len(), total);
     }
 
     #[test]

@@ -40,6 +40,9 @@ enum Command {
         #[command(subcommand)]
         action: SchemaAction,
     },
+    /// Verify the money invariants (SPEC 5.3) over the whole database and print each
+    /// violation; exits with 1 when there is one.
+    Check,
     /// Fill an empty loan book with example data.
     Seed {
         #[command(subcommand)]
@@ -167,6 +170,25 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
             };
             print!("{}", server::seed_demo(&config, options).await?);
             Ok(())
+        }
+        Command::Check => {
+            let report = server::check(&config).await?;
+            for violation in &report.violations {
+                println!("{violation}");
+            }
+            if report.violations.is_empty() {
+                println!(
+                    "{} loans checked: every money invariant holds.",
+                    report.loans
+                );
+                Ok(())
+            } else {
+                anyhow::bail!(
+                    "{} loans checked: {} violation(s) of the money invariants",
+                    report.loans,
+                    report.violations.len()
+                )
+            }
         }
         Command::Schema { .. } => Ok(()),
     }

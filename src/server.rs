@@ -135,6 +135,17 @@ pub async fn seed_demo(
     .await
 }
 
+/// `millennium check`: the money invariants over the whole database.
+pub async fn check(config: &Config) -> anyhow::Result<crate::check::Report> {
+    with_database(config, async |database| {
+        prepare_schema(config, database).await?;
+        let state = app_state(config, database).await?;
+        let mut conn = state.db.get().await?;
+        Ok(crate::check::run(&mut conn).await?)
+    })
+    .await
+}
+
 /// Brings the schema up to date in development; in production refuses to go on with pending
 /// migrations, which only `millennium migrate run` applies.
 pub async fn prepare_schema(config: &Config, database: &Database) -> anyhow::Result<()> {

@@ -23,15 +23,15 @@ use rust_decimal::Decimal;
 use rust_decimal::prelude::ToPrimitive;
 use uuid::Uuid;
 
+use crate::db::charges::ImportedCharge;
 use crate::db::loan_types::LoanType;
 use crate::db::loans::ImportedLoan;
-use crate::db::charges::ImportedCharge;
 use crate::db::repayments::{ImportedRepayment, NewAllocation};
-use crate::domain::charges::ChargeKind;
 use crate::db::schedule_items::ImportedItem;
 use crate::domain::allocation::{
     self, ChargeDue, InstallmentDue, Overpayment, Payment, PaymentMethod, Target,
 };
+use crate::domain::charges::{ChargeKind, penalty_days};
 use crate::domain::products::TermUnit;
 use crate::domain::schedule::{self, Installment, ScheduleError, ScheduleStatus, Terms};
 use crate::domain::settings::AllocationOrder;
@@ -483,18 +483,15 @@ impl<'a> Generator<'a> {
                 until
             }
         };
-        let first_charge = end
-            .checked_add_days(Days::new(u64::from(setting.penalty_grace_days) + 1))
-            .unwrap_or(end);
         let mut charges = Vec::new();
-        let mut day = first_charge;
-        while day <= charges_until && !product.default_penalty_fee_per_day.is_zero() {
-            charges.push(ChargeDue {
-                key: ChargeId(self.id()),
-                date: day,
-                amount: product.default_penalty_fee_per_day,
-            });
-            day = day + Days::new(1);
+        if !product.default_penalty_fee_per_day.is_zero() {
+            for day in penalty_days(end, setting.penalty_grace_days, charges_until) {
+                charges.push(ChargeDue {
+                    key: ChargeId(self.id()),
+                    date: day,
+                    amount: product.default_penalty_fee_per_day,
+                });
+            }
         }
         let dues: Vec<InstallmentDue<ScheduleItemId>> = installments
             .iter()

@@ -382,6 +382,16 @@ fn seed_demo_fills_an_empty_loan_book_once() {
     assert_eq!(with_role("SUPERVISOR").len(), 2, "{stdout}");
     assert_eq!(with_role("CREDIT_OFFICER").len(), 6, "{stdout}");
 
+    // The operators' checker finds every money invariant true in the seeded history.
+    let checked = run(millennium(&embedded).arg("check"));
+    let report = String::from_utf8_lossy(&checked.stdout).into_owned();
+    assert!(
+        checked.status.success(),
+        "{report}\n{}",
+        String::from_utf8_lossy(&checked.stderr)
+    );
+    assert!(report.contains("every money invariant holds"), "{report}");
+
     let mut server = Running::start(millennium(&embedded));
     server.wait_for("GraphiQL:");
     let (admin, supervisor, officer) = (

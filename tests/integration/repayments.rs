@@ -359,3 +359,42 @@ async fn repayments_and_installments_list_in_scope_with_their_filters() {
     assert_eq!(mine.data()["user"]["loans"]["totalCount"], 1);
     assert_eq!(mine.data()["user"]["loans"]["nodes"][0]["id"], loan);
 }
+
+#[tokio::test]
+async fn the_checker_names_the_loan_and_the_figures_of_a_broken_invariant() {
+    use diesel_async::RunQueryDsl;
+
+    let app = TestApp::spawn().await;
+    let org = Org::new(&app).await;
+    let loan = active_loan(&app, &org).await;
+    app.gql(RECORD)
+        .var("input", payment(&loan, "500", "paid"))
+        .by(&org.officer)
+        .send()
+        .await
+        .data();
+    assert_invariants(&app).await;
+
+    // Money changed behind the service's back: an installment claims more than was allocated.
+    diesel::sql_query(
+        "UPDATE repayment_schedule_items SET paid_amount = paid_amount + 1 WHERE sequence = 2",
+    )
+    .execute(&mut *app.conn().await)
+    .await
+    .expect("corrupt");
+    let report = millennium::check::run(&mut *app.conn().await)
+        .await
+        .expect("check");
+    let rules: Vec<_> = report.violations.iter().map(|v| v.rule.as_str()).collect();
+    assert_eq!(
+        rules,
+        ["installment paid differs from its allocations"],
+        "{report:?}"
+    );
+    let violation = &report.violations[0];
+    assert_eq!(violation.loan_number, "LN00000001");
+    assert_eq!(
+        violation.detail,
+        "installment 2: paid 167.67, allocated 166.67"
+    );
+}

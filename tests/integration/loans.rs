@@ -302,7 +302,17 @@ async fn a_disbursement_on_another_day_moves_the_start_and_the_schedule() {
 
 #[tokio::test]
 async fn concurrent_applications_for_one_member_leave_one_open_loan() {
-    let app = TestApp::spawn().await;
+    concurrent_applications(TestApp::spawn().await).await;
+}
+
+#[tokio::test]
+async fn concurrent_applications_leave_one_open_loan_under_default_serializable() {
+    let app = TestApp::spawn_serializable().await;
+    assert_eq!(app.default_isolation().await, "serializable");
+    concurrent_applications(app).await;
+}
+
+async fn concurrent_applications(app: TestApp) {
     let org = Org::new(&app).await;
     let (_, weekly) = products(&app, &org).await;
     let attempts = (0..8).map(|_| {

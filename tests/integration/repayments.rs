@@ -196,7 +196,64 @@ async fn an_idempotency_key_records_once() {
 
 #[tokio::test]
 async fn thirty_two_concurrent_payments_never_exceed_what_is_owed() {
-    let app = TestApp::spawn().await;
+    thirty_two_concurrent_payments(TestApp::spawn().await).await;
+}
+
+#[tokio::test]
+async fn thirty_two_concurrent_payments_under_default_serializable() {
+    let app = TestApp::spawn_serializable().await;
+    assert_eq!(app.default_isolation().await, "serializable");
+    thirty_two_concurrent_payments(app).await;
+}
+
+#[tokio::test]
+async fn concurrent_retries_with_one_key_record_one_repayment() {
+    concurrent_retries(TestApp::spawn().await).await;
+}
+
+#[tokio::test]
+async fn concurrent_retries_record_one_repayment_under_default_serializable() {
+    concurrent_retries(TestApp::spawn_serializable().await).await;
+}
+
+/// Sixteen clients send the same payment with the same key at once (a retrying app on a bad
+/// network): one repayment, and every answer is it.
+async fn concurrent_retries(app: TestApp) {
+    let org = Org::new(&app).await;
+    let loan = active_loan(&app, &org).await;
+    let retries = (0..16).map(|_| {
+        app.gql(RECORD)
+            .var("input", payment(&loan, "1000", "one-key"))
+            .by(&org.officer)
+            .send()
+    });
+    let responses = futures_util::future::join_all(retries).await;
+    let ids: std::collections::BTreeSet<String> = responses
+        .iter()
+        .map(|response| {
+            response.data()["recordRepayment"]["id"]
+                .as_str()
+                .expect("id")
+                .to_owned()
+        })
+        .collect();
+    assert_eq!(
+        ids.len(),
+        1,
+        "every retry answers the one repayment: {ids:?}"
+    );
+    let state = app.gql(LOAN).var("id", loan).by(&org.admin).send().await;
+    assert_eq!(
+        state.data()["loan"]["repayments"]
+            .as_array()
+            .expect("repayments")
+            .len(),
+        1
+    );
+    assert_invariants(&app).await;
+}
+
+async fn thirty_two_concurrent_payments(app: TestApp) {
     let org = Org::new(&app).await;
     let loan = active_loan(&app, &org).await;
     // 32 × 500 = 16,000 offered against 10,000 owed.

@@ -58,6 +58,33 @@ impl TestApp {
         app
     }
 
+    /// An app on a fresh database whose transactions default to SERIALIZABLE (as CockroachDB
+    /// runs): what every statement outside an explicit transaction gets too.
+    pub async fn spawn_serializable() -> Self {
+        let database = server().create_database().await;
+        server().default_to_serializable(&database).await;
+        let database_url = server().url(&database);
+        let mut app = Self::on_database(database, &database_url, &[]).await;
+        app.owns_database = true;
+        app
+    }
+
+    /// Whether the database's transactions default to SERIALIZABLE.
+    pub async fn default_isolation(&self) -> String {
+        #[derive(diesel::QueryableByName)]
+        struct Setting {
+            #[diesel(sql_type = diesel::sql_types::Text)]
+            level: String,
+        }
+        let setting: Setting = diesel_async::RunQueryDsl::get_result(
+            diesel::sql_query("SELECT current_setting('default_transaction_isolation') AS level"),
+            &mut *self.conn().await,
+        )
+        .await
+        .expect("isolation");
+        setting.level
+    }
+
     /// An app on an existing database.
     pub async fn on_database(
         database: String,

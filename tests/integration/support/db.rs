@@ -37,11 +37,29 @@ impl TestServer {
         name
     }
 
-    /// A new database cloned from the migrated template.
+    /// A new database cloned from the migrated template. With `TEST_ISOLATION=serializable`
+    /// its transactions default to SERIALIZABLE, as CockroachDB runs.
     pub async fn create_database(&self) -> String {
         let name = unique_name("millennium_test");
         self.create(&name, Some(&self.template)).await;
+        if std::env::var("TEST_ISOLATION").is_ok_and(|level| level == "serializable") {
+            self.default_to_serializable(&name).await;
+        }
         name
+    }
+
+    /// Makes SERIALIZABLE the default isolation of new sessions on `name`.
+    pub async fn default_to_serializable(&self, name: &str) {
+        use diesel_async::RunQueryDsl;
+        let mut conn = AsyncPgConnection::establish(self.maintenance_url().expose())
+            .await
+            .expect("connect to the test server");
+        diesel::sql_query(format!(
+            "ALTER DATABASE \"{name}\" SET default_transaction_isolation = 'serializable'"
+        ))
+        .execute(&mut conn)
+        .await
+        .expect("set the default isolation");
     }
 
     async fn create(&self, name: &str, template: Option<&str>) {

@@ -15,6 +15,7 @@ mod http;
 mod loans;
 mod matrix;
 mod migrations;
+mod money_matrix;
 mod penalties;
 mod portfolio;
 mod repayments;

@@ -10,12 +10,15 @@
 //! never on the number of rows.
 
 use std::collections::{BTreeSet, HashMap};
+use std::hash::Hash;
 
+use async_graphql::dataloader::{DataLoader, HashMapCache, Loader};
 use async_graphql::{Context, Name, Result, SelectionField, Value};
 use chrono::NaiveDate;
 use futures_util::future::{BoxFuture, FutureExt, try_join_all};
 
 use super::context::ContextExt;
+use super::loaders::LoadError;
 use super::pagination::PageArgs;
 use super::types::loaded;
 use crate::db;
@@ -70,6 +73,20 @@ fn balance_day(ctx: &Context<'_>, field: &SelectionField<'_>) -> Option<NaiveDat
         Some(Value::String(day)) => day.parse().ok(),
         Some(_) => None,
     }
+}
+
+/// Whether `fields` select a subfield `name`.
+fn selected(fields: &[SelectionField<'_>], name: &str) -> bool {
+    !children(fields, name).is_empty()
+}
+
+/// A step that loads `keys` into `loader`'s cache, for the resolvers that follow.
+fn warm<'a, K, L>(loader: &'a DataLoader<L, HashMapCache>, keys: Vec<K>) -> Step<'a>
+where
+    K: Send + Sync + Hash + Eq + Clone + 'static,
+    L: Loader<K, Error = LoadError>,
+{
+    async move { loaded(loader.load_many(keys).await).map(drop) }.boxed()
 }
 
 /// The pages asked for by the connection fields `fields`, each with its fields.
@@ -208,19 +225,11 @@ pub fn unions<'a>(
             rows.iter().map(|union| union.credit_officer_id).collect(),
             children(&fields, "creditOfficer"),
         )];
-        if !children(&fields, "memberCount").is_empty() {
-            let ids = ids.clone();
-            steps.push(
-                async move { loaded(loaders.member_count_of_union.load_many(ids).await).map(drop) }
-                    .boxed(),
-            );
+        if selected(&fields, "memberCount") {
+            steps.push(warm(&loaders.member_count_of_union, ids.clone()));
         }
-        if !children(&fields, "loanCount").is_empty() {
-            let ids = ids.clone();
-            steps.push(
-                async move { loaded(loaders.loan_count_of_union.load_many(ids).await).map(drop) }
-                    .boxed(),
-            );
+        if selected(&fields, "loanCount") {
+            steps.push(warm(&loaders.loan_count_of_union, ids.clone()));
         }
         for (page, connections) in pages(ctx, children(&fields, "members")) {
             let keys: Vec<_> = ids.iter().map(|id| (*id, page)).collect();
@@ -457,41 +466,24 @@ pub fn loans<'a>(ctx: &'a Context<'_>, rows: Vec<db::loans::Loan>, fields: Field
                 children(&fields, "approvedBy"),
             ),
         ];
-        if !children(&fields, "loanType").is_empty() {
-            let ids = distinct(rows.iter().map(|loan| loan.loan_type_id));
-            steps.push(
-                async move { loaded(loaders.loan_type.load_many(ids).await).map(drop) }.boxed(),
-            );
+        let ids = distinct(rows.iter().map(|loan| loan.id));
+        if selected(&fields, "loanType") {
+            steps.push(warm(
+                &loaders.loan_type,
+                distinct(rows.iter().map(|loan| loan.loan_type_id)),
+            ));
         }
-        if !children(&fields, "repayments").is_empty() {
-            let ids = distinct(rows.iter().map(|loan| loan.id));
-            steps.push(
-                async move { loaded(loaders.repayments_of_loan.load_many(ids).await).map(drop) }
-                    .boxed(),
-            );
+        if selected(&fields, "repayments") {
+            steps.push(warm(&loaders.repayments_of_loan, ids.clone()));
         }
-        if !children(&fields, "schedule").is_empty() {
-            let ids = distinct(rows.iter().map(|loan| loan.id));
-            steps.push(
-                async move { loaded(loaders.schedule_of_loan.load_many(ids).await).map(drop) }
-                    .boxed(),
-            );
+        if selected(&fields, "schedule") {
+            steps.push(warm(&loaders.schedule_of_loan, ids.clone()));
         }
-        if !children(&fields, "charges").is_empty() {
-            let ids = distinct(rows.iter().map(|loan| loan.id));
-            steps.push(
-                async move { loaded(loaders.charges_of_loan.load_many(ids).await).map(drop) }
-                    .boxed(),
-            );
+        if selected(&fields, "charges") {
+            steps.push(warm(&loaders.charges_of_loan, ids.clone()));
         }
-        if !children(&fields, "nextInstallment").is_empty() {
-            let ids = distinct(rows.iter().map(|loan| loan.id));
-            steps.push(
-                async move {
-                    loaded(loaders.next_installment_of_loan.load_many(ids).await).map(drop)
-                }
-                .boxed(),
-            );
+        if selected(&fields, "nextInstallment") {
+            steps.push(warm(&loaders.next_installment_of_loan, ids.clone()));
         }
         let days: BTreeSet<NaiveDate> = children(&fields, "balance")
             .iter()
@@ -502,10 +494,7 @@ pub fn loans<'a>(ctx: &'a Context<'_>, rows: Vec<db::loans::Loan>, fields: Field
                 .iter()
                 .flat_map(|loan| days.iter().map(|day| (loan.id, *day)))
                 .collect();
-            steps.push(
-                async move { loaded(loaders.totals_of_loan.load_many(keys).await).map(drop) }
-                    .boxed(),
-            );
+            steps.push(warm(&loaders.totals_of_loan, keys));
         }
         join(steps).await
     }
@@ -555,14 +544,11 @@ pub fn repayments<'a>(
                 children(&fields, "reversedBy"),
             ),
         ];
-        if !children(&fields, "allocations").is_empty() {
-            let ids = distinct(rows.iter().map(|repayment| repayment.id));
-            steps.push(
-                async move {
-                    loaded(loaders.allocations_of_repayment.load_many(ids).await).map(drop)
-                }
-                .boxed(),
-            );
+        if selected(&fields, "allocations") {
+            steps.push(warm(
+                &loaders.allocations_of_repayment,
+                distinct(rows.iter().map(|repayment| repayment.id)),
+            ));
         }
         join(steps).await
     }
@@ -585,12 +571,11 @@ pub fn schedule_items<'a>(
             rows.iter().map(|item| item.loan_id).collect(),
             children(&fields, "loan"),
         )];
-        if !children(&fields, "allocations").is_empty() {
-            let ids = distinct(rows.iter().map(|item| item.id));
-            steps.push(
-                async move { loaded(loaders.allocations_of_item.load_many(ids).await).map(drop) }
-                    .boxed(),
-            );
+        if selected(&fields, "allocations") {
+            steps.push(warm(
+                &loaders.allocations_of_item,
+                distinct(rows.iter().map(|item| item.id)),
+            ));
         }
         join(steps).await
     }

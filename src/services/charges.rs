@@ -50,7 +50,7 @@ pub async fn post_penalties(state: &AppState, as_of: NaiveDate) -> ServiceResult
     // A payment dated on or after a newly charged day may now owe it first: re-play those loans,
     // each in its own transaction with its row locked, as a repayment does.
     for loan_id in to_replay {
-        super::transaction(state, |conn| {
+        super::locking_transaction(state, |conn| {
             async move {
                 let Some(loan) =
                     db::loans::find_for_update(conn, loan_id, permissions::Scope::All, false)
@@ -166,7 +166,7 @@ pub async fn waive(
 ) -> ServiceResult<Charge> {
     let reason = required("reason", reason)?;
     let now = state.clock.now();
-    super::transaction(state, |conn| {
+    super::locking_transaction(state, |conn| {
         let reason = reason.as_str();
         async move {
             let not_found = || ServiceError::NotFound("Charge not found.".into());

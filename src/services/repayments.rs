@@ -1,7 +1,13 @@
 //! Repayments (SPEC 5.3): recording one (checked, idempotent, never more than is owed) and
 //! reversing one, each followed by a re-play of the loan — every live repayment allocated again
 //! from scratch in `paidAt` order by `domain::allocation` — in one transaction that locks the
-//! loan's row, so concurrent payments on a loan queue and none is lost or counted twice.
+//! loan's row first, so concurrent payments on a loan queue and none is lost or counted twice.
+//!
+//! Everything a money operation reads or writes belongs to the loan whose row it holds, so these
+//! transactions run READ COMMITTED under that lock ([`super::locking_transaction`]): payments on
+//! different loans never wait for or conflict with each other, where SERIALIZABLE's predicate
+//! locks on shared index pages made them fail one another under load. A database that runs
+//! only SERIALIZABLE (CockroachDB) still gets the retries.
 
 use std::collections::HashMap;
 
@@ -71,7 +77,7 @@ pub async fn record(
             "A repayment cannot be dated in the future.",
         ));
     }
-    super::transaction(state, |conn| {
+    super::locking_transaction(state, |conn| {
         let key = key.as_str();
         async move {
             let loan = db::loans::find_for_update(conn, input.loan_id, caller.scope(), false)
@@ -108,7 +114,8 @@ pub async fn record(
                     "A repayment cannot be dated before the loan was disbursed.",
                 ));
             }
-            let owed = owed_now(conn, &loan).await?;
+            let book = Book::load(conn, &loan).await?;
+            let owed = book.owed();
             if money::round(input.amount) > owed {
                 return Err(ServiceError::bad_input(
                     "amount",
@@ -138,7 +145,7 @@ pub async fn record(
             .await?;
             // A backdated payment comes before penalties charged after its date: the re-play
             // can find it too large even when the total owed is not.
-            replay(conn, &loan, now).await.map_err(|err| match err {
+            replay_book(conn, &loan, book, now).await.map_err(|err| match err {
                 Replay::Overpaid(overpayment) => {
                     ServiceError::bad_input("amount", overpayment.to_string())
                 }
@@ -158,19 +165,36 @@ pub async fn record(
     .await
 }
 
-/// What the loan owes now: its installments and unpaid charges, as the last re-play left them.
-async fn owed_now(conn: &mut DbConn, loan: &Loan) -> ServiceResult<Decimal> {
-    let items = db::schedule_items::of_loan(conn, loan.id).await?;
-    let charges = db::charges::payable_of_loan(conn, loan.id).await?;
-    let installments: Decimal = items
-        .iter()
-        .map(|item| item.total_due - item.paid_amount)
-        .sum();
-    let penalties: Decimal = charges
-        .iter()
-        .map(|charge| charge.amount - charge.paid_amount)
-        .sum();
-    Ok(installments + penalties)
+/// What a loan owes, as the last re-play left it: its installments and payable charges, read
+/// once for both the check of a payment and its re-play.
+pub(crate) struct Book {
+    items: Vec<db::schedule_items::ScheduleItem>,
+    charges: Vec<db::charges::Charge>,
+}
+
+impl Book {
+    /// The book of `loan`, whose row the caller holds.
+    pub(crate) async fn load(conn: &mut DbConn, loan: &Loan) -> ServiceResult<Self> {
+        Ok(Self {
+            items: db::schedule_items::of_loan(conn, loan.id).await?,
+            charges: db::charges::payable_of_loan(conn, loan.id).await?,
+        })
+    }
+
+    /// What is owed now: unpaid installments and charges.
+    fn owed(&self) -> Decimal {
+        let installments: Decimal = self
+            .items
+            .iter()
+            .map(|item| item.total_due - item.paid_amount)
+            .sum();
+        let penalties: Decimal = self
+            .charges
+            .iter()
+            .map(|charge| charge.amount - charge.paid_amount)
+            .sum();
+        installments + penalties
+    }
 }
 
 /// Reverses a repayment (administrators): it stays visible as reversed, the loan is re-played
@@ -183,7 +207,7 @@ pub async fn reverse(
 ) -> ServiceResult<Repayment> {
     let reason = required("reason", reason)?;
     let now = state.clock.now();
-    super::transaction(state, |conn| {
+    super::locking_transaction(state, |conn| {
         let reason = reason.as_str();
         async move {
             let found = db::repayments::find_for_update(conn, id).await?;
@@ -250,9 +274,19 @@ pub(crate) async fn replay(
     loan: &Loan,
     now: DateTime<Utc>,
 ) -> Result<(), Replay> {
+    let book = Book::load(conn, loan).await.map_err(Replay::Failed)?;
+    replay_book(conn, loan, book, now).await
+}
+
+/// [`replay`] over the loan's `book`, already read under the loan's lock.
+async fn replay_book(
+    conn: &mut DbConn,
+    loan: &Loan,
+    book: Book,
+    now: DateTime<Utc>,
+) -> Result<(), Replay> {
     let settings = db::settings::get(conn).await?;
-    let items = db::schedule_items::of_loan(conn, loan.id).await?;
-    let charges = db::charges::payable_of_loan(conn, loan.id).await?;
+    let Book { items, charges } = book;
     let payments: Vec<allocation::Payment<RepaymentId>> = db::repayments::of_loan(conn, loan.id)
         .await?
         .into_iter()

@@ -139,8 +139,22 @@ struct LoanTerms {
 /// Loans per statement when comparing schedules with `domain::schedule`.
 const CHUNK: i64 = 5_000;
 
-/// Checks every invariant over the database.
+/// Checks every invariant over the database, in one read-only snapshot and without the
+/// statement timeout (a whole book takes a while).
 pub async fn run(conn: &mut DbConn) -> QueryResult<Report> {
+    conn.build_transaction()
+        .read_only()
+        .repeatable_read()
+        .run(async |conn| {
+            diesel::sql_query("SET LOCAL statement_timeout = 0")
+                .execute(&mut *conn)
+                .await?;
+            run_in(conn).await
+        })
+        .await
+}
+
+async fn run_in(conn: &mut DbConn) -> QueryResult<Report> {
     let mut violations: Vec<Violation> = diesel::sql_query(CHECKS).load(conn).await?;
     let mut loans = 0;
     let mut after = Uuid::nil();

@@ -340,3 +340,14 @@ pub async fn allocations_to(
         .load(conn)
         .await
 }
+
+/// When the loan's latest live repayment was paid, if it has one.
+pub async fn last_paid_at(conn: &mut DbConn, loan: LoanId) -> QueryResult<Option<DateTime<Utc>>> {
+    repayments::table
+        .filter(repayments::loan_id.eq(loan))
+        .filter(repayments::reversed_at.is_null())
+        .filter(repayments::deleted_at.is_null())
+        .select(diesel::dsl::max(repayments::paid_at))
+        .get_result(conn)
+        .await
+}

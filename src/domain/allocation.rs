@@ -37,6 +37,22 @@ impl<K> InstallmentDue<K> {
     pub fn total(&self) -> Decimal {
         self.fee + self.interest + self.principal
     }
+
+    /// What an installment due `self` still owes once `paid` of it is paid: payments cover its
+    /// fee, then its interest, then its principal.
+    pub fn after_paying(self, mut paid: Decimal) -> Self {
+        let mut left = |due: Decimal| {
+            let covered = paid.min(due).max(Decimal::ZERO);
+            paid -= covered;
+            due - covered
+        };
+        Self {
+            fee: left(self.fee),
+            interest: left(self.interest),
+            principal: left(self.principal),
+            key: self.key,
+        }
+    }
 }
 
 /// What a penalty charge still owes.
@@ -384,7 +400,62 @@ mod tests {
     }
 
     proptest! {
-        #![proptest_config(ProptestConfig::with_cases(3000))]
+        #![proptest_config(ProptestConfig::with_cases(2000))]
+
+        /// A payment dated after every other, allocated over what the others left unpaid (from
+        /// the paid totals alone), lands exactly where a full re-play puts it.
+        #[test]
+        fn the_latest_payment_lands_as_a_replay_would_put_it(
+            (installments, charges) in any_loan(),
+            shares in proptest::collection::vec(1u32..=400, 1..6),
+            penalties_first in any::<bool>(),
+        ) {
+            let order = if penalties_first {
+                AllocationOrder::PenaltiesFirst
+            } else {
+                AllocationOrder::PenaltiesLast
+            };
+            let owed = outstanding(&installments, &charges, day(28));
+            let payments: Vec<Payment<usize>> = shares
+                .iter()
+                .enumerate()
+                .map(|(n, share)| Payment {
+                    key: n,
+                    date: day(u32::try_from(n).unwrap_or(0) * 5 + 3),
+                    amount: (owed * Decimal::new(i64::from(*share), 4)).round_dp(2),
+                })
+                .collect();
+            let Ok(all) = replay(&payments, order, installments.clone(), charges.clone()) else {
+                return Ok(());
+            };
+            let (last, earlier) = payments.split_last().expect("a payment");
+            let before = replay(earlier, order, installments.clone(), charges.clone())
+                .expect("fewer payments fit too");
+            let mut paid_items = std::collections::HashMap::new();
+            let mut paid_charges = std::collections::HashMap::new();
+            for (_, allocations) in &before {
+                for part in allocations {
+                    match part.target {
+                        Target::Installment(key) => *paid_items.entry(key).or_insert(Decimal::ZERO) += part.amount(),
+                        Target::Charge(key) => *paid_charges.entry(key).or_insert(Decimal::ZERO) += part.amount(),
+                    }
+                }
+            }
+            let mut items: Vec<_> = installments
+                .iter()
+                .map(|due| due.after_paying(paid_items.get(&due.key).copied().unwrap_or_default()))
+                .collect();
+            let mut left: Vec<_> = charges
+                .iter()
+                .map(|charge| ChargeDue {
+                    amount: charge.amount - paid_charges.get(&charge.key).copied().unwrap_or_default(),
+                    ..*charge
+                })
+                .collect();
+            let latest = allocate(last.amount, last.date, order, &mut items, &mut left)
+                .expect("what fits a re-play fits");
+            prop_assert_eq!(&latest, &all.last().expect("replayed").1);
+        }
 
         #[test]
         fn allocations_sum_to_the_payment_and_never_exceed_what_is_owed(

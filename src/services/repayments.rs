@@ -27,7 +27,9 @@ use crate::domain::allocation::{
 use crate::domain::audit::{AuditAction, ENTITY_REPAYMENT};
 use crate::domain::permissions;
 use crate::domain::schedule::status_on;
-use crate::domain::{LoanId, LoanStatus, RepaymentId, loans as rules, money};
+use crate::domain::{
+    ChargeId, LoanId, LoanStatus, RepaymentId, ScheduleItemId, loans as rules, money,
+};
 use crate::state::AppState;
 
 const WHAT: &str = "Repayment";
@@ -145,7 +147,18 @@ pub async fn record(
             .await?;
             // A backdated payment comes before penalties charged after its date: the re-play
             // can find it too large even when the total owed is not.
-            replay_book(conn, &loan, book, now).await.map_err(|err| match err {
+            let latest = book.last_paid_at.is_none_or(|last| paid_at >= last);
+            let outcome = if latest {
+                let payment = allocation::Payment {
+                    key: repayment.id,
+                    date: paid_at.date_naive(),
+                    amount: repayment.amount,
+                };
+                allocate_latest(conn, &loan, book, payment, now).await
+            } else {
+                replay_book(conn, &loan, book, now).await
+            };
+            outcome.map_err(|err| match err {
                 Replay::Overpaid(overpayment) => {
                     ServiceError::bad_input("amount", overpayment.to_string())
                 }
@@ -170,6 +183,8 @@ pub async fn record(
 pub(crate) struct Book {
     items: Vec<db::schedule_items::ScheduleItem>,
     charges: Vec<db::charges::Charge>,
+    /// When the latest live repayment was paid.
+    last_paid_at: Option<DateTime<Utc>>,
 }
 
 impl Book {
@@ -178,6 +193,7 @@ impl Book {
         Ok(Self {
             items: db::schedule_items::of_loan(conn, loan.id).await?,
             charges: db::charges::payable_of_loan(conn, loan.id).await?,
+            last_paid_at: db::repayments::last_paid_at(conn, loan.id).await?,
         })
     }
 
@@ -286,7 +302,6 @@ async fn replay_book(
     now: DateTime<Utc>,
 ) -> Result<(), Replay> {
     let settings = db::settings::get(conn).await?;
-    let Book { items, charges } = book;
     let payments: Vec<allocation::Payment<RepaymentId>> = db::repayments::of_loan(conn, loan.id)
         .await?
         .into_iter()
@@ -297,7 +312,8 @@ async fn replay_book(
             amount: repayment.amount,
         })
         .collect();
-    let dues: Vec<_> = items
+    let dues: Vec<_> = book
+        .items
         .iter()
         .map(|item| InstallmentDue {
             key: item.id,
@@ -306,7 +322,8 @@ async fn replay_book(
             principal: item.principal_due,
         })
         .collect();
-    let charge_dues: Vec<_> = charges
+    let charge_dues: Vec<_> = book
+        .charges
         .iter()
         .map(|charge| ChargeDue {
             key: charge.id,
@@ -316,12 +333,101 @@ async fn replay_book(
         .collect();
     let replayed = allocation::replay(&payments, settings.allocation_order, dues, charge_dues)
         .map_err(Replay::Overpaid)?;
-
     db::repayments::delete_allocations_of_loan(conn, loan.id).await?;
-    let mut paid_items: HashMap<_, Decimal> = HashMap::new();
-    let mut paid_charges: HashMap<_, Decimal> = HashMap::new();
+    write(conn, loan, book, &settings, Paid::default(), replayed, now).await
+}
+
+/// Allocates a payment dated on or after every other live payment of the loan (the usual
+/// case) over what the last re-play left unpaid. A re-play would allocate every earlier payment
+/// as it already is, so only the new payment's allocations are written — the same rows as a
+/// full re-play, without rewriting the loan's history.
+async fn allocate_latest(
+    conn: &mut DbConn,
+    loan: &Loan,
+    book: Book,
+    payment: allocation::Payment<RepaymentId>,
+    now: DateTime<Utc>,
+) -> Result<(), Replay> {
+    let settings = db::settings::get(conn).await?;
+    let mut dues: Vec<_> = book
+        .items
+        .iter()
+        .map(|item| {
+            InstallmentDue {
+                key: item.id,
+                fee: item.fee_due,
+                interest: item.interest_due,
+                principal: item.principal_due,
+            }
+            .after_paying(item.paid_amount)
+        })
+        .collect();
+    let mut charge_dues: Vec<_> = book
+        .charges
+        .iter()
+        .map(|charge| ChargeDue {
+            key: charge.id,
+            date: charge.charge_date,
+            amount: charge.amount - charge.paid_amount,
+        })
+        .collect();
+    let allocations = allocation::allocate(
+        payment.amount,
+        payment.date,
+        settings.allocation_order,
+        &mut dues,
+        &mut charge_dues,
+    )
+    .map_err(Replay::Overpaid)?;
+    let already = Paid {
+        items: book
+            .items
+            .iter()
+            .map(|item| (item.id, item.paid_amount))
+            .collect(),
+        charges: book
+            .charges
+            .iter()
+            .map(|charge| (charge.id, charge.paid_amount))
+            .collect(),
+    };
+    write(
+        conn,
+        loan,
+        book,
+        &settings,
+        already,
+        vec![(payment.key, allocations)],
+        now,
+    )
+    .await
+}
+
+/// What was paid to installments and charges before the allocations being written.
+#[derive(Default)]
+struct Paid {
+    items: HashMap<ScheduleItemId, Decimal>,
+    charges: HashMap<ChargeId, Decimal>,
+}
+
+/// Writes `allocated` (on top of `paid`), the installments' and charges' paid amounts and
+/// statuses as of today, and the loan's status.
+async fn write(
+    conn: &mut DbConn,
+    loan: &Loan,
+    book: Book,
+    settings: &db::settings::CompanySettings,
+    paid: Paid,
+    allocated: Vec<allocation::Replayed<RepaymentId, ScheduleItemId, ChargeId>>,
+    now: DateTime<Utc>,
+) -> Result<(), Replay> {
+    let Book { items, charges, .. } = book;
+    let Paid {
+        items: mut paid_items,
+        charges: mut paid_charges,
+    } = paid;
     let mut rows = Vec::new();
-    for (repayment, allocations) in replayed {
+    for (repayment, allocations) in allocated {
         for part in allocations {
             let (schedule_item_id, charge_id) = match part.target {
                 Target::Installment(item) => {

@@ -1,4 +1,5 @@
-//! The role matrix of SPEC 2 for loans and money: every loan and repayment operation, tried by
+//! The role matrix of SPEC 2 for loans and money: every loan and repayment operation and list
+//! (`repayments`, `scheduleItems`, `User.loans`), tried by
 //! each role on a loan of our officer's union (in the supervisor's team, out of the other
 //! supervisor's and the other officer's scope), with the error code or success each gets.
 //!
@@ -17,8 +18,10 @@ use crate::support::{MemberFactory, Org, TestApp};
 enum Expect {
     Ok,
     Code(&'static str),
+    /// Success, with this number at this JSON pointer of the answer (a list's `totalCount`).
+    Count(&'static str, i64),
 }
-use Expect::{Code, Ok as Allowed};
+use Expect::{Code, Count, Ok as Allowed};
 
 const NOT_FOUND: Expect = Code("NOT_FOUND");
 const FORBIDDEN: Expect = Code("FORBIDDEN");
@@ -71,8 +74,37 @@ fn cells(admin: Expect, supervisor: Expect, officer: Expect) -> [(Who, Expect); 
     ]
 }
 
+/// A list narrowed to our loan: it counts `n` for those who see the loan, nothing for the
+/// others (a filter only narrows what one may see).
+fn lists(pointer: &'static str, n: i64) -> [(Who, Expect); 6] {
+    [
+        (Anonymous, UNAUTHENTICATED),
+        (OtherOfficer, Count(pointer, 0)),
+        (OtherSupervisor, Count(pointer, 0)),
+        (Officer, Count(pointer, n)),
+        (Supervisor, Count(pointer, n)),
+        (Admin, Count(pointer, n)),
+    ]
+}
+
 fn rows() -> Vec<Row> {
     vec![
+        Row {
+            name: "User.loans (our officer's)",
+            start: Start::Active,
+            query: "query($id: ID!) { user(id: $id) { loans { totalCount } } }",
+            vars: |c| json!({"id": c.officer}),
+            // The other supervisor and officer cannot see our officer at all. This row runs
+            // first, and every cell makes one loan for our officer: the fourth cell sees 4.
+            cells: [
+                (Anonymous, UNAUTHENTICATED),
+                (OtherOfficer, NOT_FOUND),
+                (OtherSupervisor, NOT_FOUND),
+                (Officer, Count("/data/user/loans/totalCount", 4)),
+                (Supervisor, Count("/data/user/loans/totalCount", 5)),
+                (Admin, Count("/data/user/loans/totalCount", 6)),
+            ],
+        },
         Row {
             name: "loan",
             start: Start::Active,
@@ -190,6 +222,20 @@ fn rows() -> Vec<Row> {
             cells: cells(Allowed, Allowed, Allowed),
         },
         Row {
+            name: "repayments",
+            start: Start::Paid,
+            query: "query($loan: ID!) { list: repayments(filter: {loanId: $loan}) { totalCount } }",
+            vars: |c| json!({"loan": c.loan}),
+            cells: lists("/data/list/totalCount", 1),
+        },
+        Row {
+            name: "scheduleItems",
+            start: Start::Active,
+            query: "query($loan: ID!) { list: scheduleItems(filter: {loanId: $loan}) { totalCount } }",
+            vars: |c| json!({"loan": c.loan}),
+            cells: lists("/data/list/totalCount", 10),
+        },
+        Row {
             name: "reverseRepayment",
             start: Start::Paid,
             query: "mutation($id: ID!) { reverseRepayment(id: $id, reason: \"Bounced\") { id } }",
@@ -297,6 +343,9 @@ fn verdict(expect: Expect, body: &Value) -> Option<String> {
     let code = body["errors"][0]["extensions"]["code"].as_str();
     match (expect, code) {
         (Allowed, None) => None,
+        (Count(pointer, wanted), None) => (body.pointer(pointer) != Some(&json!(wanted)))
+            .then(|| format!("expected {wanted} at {pointer}, got {body}")),
+        (Count(..), Some(got)) => Some(format!("expected success, got {got}: {body}")),
         (Code(wanted), Some(got)) if wanted == got => None,
         (Allowed, Some(got)) => Some(format!("expected success, got {got}: {body}")),
         (Code(wanted), _) => Some(format!("expected {wanted}, got {body}")),

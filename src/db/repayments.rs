@@ -351,3 +351,19 @@ pub async fn last_paid_at(conn: &mut DbConn, loan: LoanId) -> QueryResult<Option
         .get_result(conn)
         .await
 }
+
+/// The live repayments of `loans` paid at or after `since`.
+pub async fn live_of_loans_since(
+    conn: &mut DbConn,
+    loans: &[LoanId],
+    since: DateTime<Utc>,
+) -> QueryResult<Vec<Repayment>> {
+    repayments::table
+        .filter(repayments::loan_id.eq_any(loans))
+        .filter(repayments::reversed_at.is_null())
+        .filter(repayments::deleted_at.is_null())
+        .filter(repayments::paid_at.ge(since))
+        .select(Repayment::as_select())
+        .load(conn)
+        .await
+}

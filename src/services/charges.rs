@@ -111,10 +111,17 @@ async fn post_in(
     }
     run.loans_charged = first_charged.len();
     let charged: Vec<LoanId> = first_charged.keys().copied().collect();
-    let to_replay: Vec<LoanId> = db::repayments::of_loans(conn, &charged)
-        .await?
+    // Only payments dated on or after the earliest new charge can be affected.
+    let since = first_charged
+        .values()
+        .min()
+        .map(|day| day.and_time(chrono::NaiveTime::MIN).and_utc());
+    let recent = match since {
+        Some(since) => db::repayments::live_of_loans_since(conn, &charged, since).await?,
+        None => Vec::new(),
+    };
+    let to_replay: Vec<LoanId> = recent
         .into_iter()
-        .filter(|repayment| repayment.reversed_at.is_none())
         .filter(|repayment| {
             first_charged
                 .get(&repayment.loan_id)

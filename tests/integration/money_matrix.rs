@@ -1,7 +1,7 @@
 //! The role matrix of SPEC 2 for loans and money: every loan and repayment operation and list
-//! (`repayments`, `scheduleItems`, `User.loans`), tried by
-//! each role on a loan of our officer's union (in the supervisor's team, out of the other
-//! supervisor's and the other officer's scope), with the error code or success each gets.
+//! (`repayments`, `scheduleItems`, `User.loans`), tried by each role on a loan of our officer's
+//! union (in the supervisor's team, out of the other supervisor's and the other officer's
+//! scope), with the error code or success each gets.
 //!
 //! Each cell acts on a loan of its own in the state the operation needs (a draft to submit, an
 //! application to approve, an active loan to pay), made through the API by the administrator or

@@ -344,3 +344,43 @@ async fn the_daily_job_runs_once_a_day_and_is_taken_over_when_its_instance_dies(
     );
     assert_invariants(&app).await;
 }
+
+#[tokio::test]
+async fn a_payment_made_before_the_job_posted_earlier_days_pays_those_penalties_first() {
+    let app = TestApp::spawn().await;
+    let org = Org::new(&app).await;
+    let (loan, end) = loan_with_penalties(&app, &org).await;
+
+    // Three days past the end (no grace), before the job has run, 100 is paid: nothing is
+    // charged yet, so it goes to the first installment.
+    let today = today_of(&app);
+    app.clock
+        .set(app.clock.now() + TimeDelta::days((day(end, 3) - today).num_days()));
+    let officer = app
+        .login_user(org.officer.user.clone(), DEFAULT_PASSWORD)
+        .await;
+    app.gql(RECORD)
+        .var(
+            "input",
+            json!({"loanId": loan, "amount": "100", "method": "CASH", "idempotencyKey": "early"}),
+        )
+        .by(&officer)
+        .send()
+        .await
+        .data();
+    assert_invariants(&app).await;
+
+    // The job then charges the three days; the payment came on or after them, so penalties
+    // come first (PENALTIES_FIRST) and the loan is re-played.
+    let run = post_penalties(&app.state, day(end, 3)).await.expect("run");
+    assert_eq!((run.charges_posted, run.loans_replayed), (3, 1));
+    assert_invariants(&app).await;
+    let state = app.gql(LOAN).var("id", loan).by(&officer).send().await;
+    let paid: Vec<_> = state.data()["loan"]["charges"]
+        .as_array()
+        .expect("charges")
+        .iter()
+        .map(|c| c["paidAmount"].as_str().expect("paid").to_owned())
+        .collect();
+    assert_eq!(paid, ["50.00", "50.00", "0.00"]);
+}

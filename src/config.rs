@@ -54,7 +54,31 @@ pub struct Config {
     pub http: HttpConfig,
     pub auth: AuthConfig,
     pub limits: Limits,
+    pub storage: StorageConfig,
 }
+
+/// Where documents and backups are stored.
+#[derive(Debug, Clone, Default)]
+pub struct StorageConfig {
+    /// `STORAGE_URL`: `s3://bucket/prefix` or `file:///path`; `None` is `DATA_DIR/files`.
+    pub url: Option<String>,
+    /// The S3 settings of the usual AWS variables (`AWS_ENDPOINT_URL`, `AWS_ACCESS_KEY_ID`,
+    /// `AWS_SECRET_ACCESS_KEY`, `AWS_REGION`, …), by their lower-case names.
+    pub s3_options: Vec<(String, Secret)>,
+}
+
+/// The AWS variables an S3 store reads.
+const AWS_VARIABLES: &[&str] = &[
+    "AWS_ENDPOINT_URL",
+    "AWS_ENDPOINT",
+    "AWS_ACCESS_KEY_ID",
+    "AWS_SECRET_ACCESS_KEY",
+    "AWS_SESSION_TOKEN",
+    "AWS_REGION",
+    "AWS_DEFAULT_REGION",
+    "AWS_ALLOW_HTTP",
+    "AWS_VIRTUAL_HOSTED_STYLE_REQUEST",
+];
 
 #[derive(Debug, Clone)]
 pub struct DatabaseConfig {
@@ -149,6 +173,10 @@ pub struct Limits {
     pub query_nodes: usize,
     /// `MAX_QUERY_ALIASES`: aliased fields of a request once fragments are expanded.
     pub query_aliases: usize,
+    /// `MAX_UPLOAD_BYTES`: one uploaded file.
+    pub upload_bytes: usize,
+    /// `MAX_UPLOAD_FILES`: files in one request.
+    pub upload_files: usize,
 }
 
 impl Default for Limits {
@@ -162,6 +190,8 @@ impl Default for Limits {
             query_tokens: 10_000,
             query_nodes: 10_000,
             query_aliases: 50,
+            upload_bytes: 5 * 1024 * 1024,
+            upload_files: 5,
         }
     }
 }
@@ -380,6 +410,37 @@ impl Config {
                 0..=100_000,
                 "a number from 0 to 100000",
             )?,
+            upload_bytes: vars.parse_in(
+                "MAX_UPLOAD_BYTES",
+                defaults.upload_bytes,
+                1024..=(1024 * 1024 * 1024),
+                "a size in bytes from 1024 to 1073741824",
+            )?,
+            upload_files: vars.parse_in(
+                "MAX_UPLOAD_FILES",
+                defaults.upload_files,
+                1..=100,
+                "a number from 1 to 100",
+            )?,
+        };
+
+        let storage_url = vars.get("STORAGE_URL");
+        if let Some(url) = &storage_url
+            && !["s3://", "s3a://", "file://"]
+                .iter()
+                .any(|scheme| url.starts_with(scheme))
+        {
+            return Err(ConfigError::new(
+                "STORAGE_URL",
+                format!("must be s3://bucket/prefix or file:///path, not {url:?}"),
+            ));
+        }
+        let storage = StorageConfig {
+            url: storage_url,
+            s3_options: AWS_VARIABLES
+                .iter()
+                .filter_map(|name| Some((name.to_ascii_lowercase(), vars.secret(name)?)))
+                .collect(),
         };
 
         Ok(Config {
@@ -388,6 +449,7 @@ impl Config {
             http,
             auth,
             limits,
+            storage,
         })
     }
 }

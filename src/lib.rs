@@ -20,6 +20,7 @@ pub mod seed;
 pub mod server;
 pub mod services;
 pub mod state;
+pub mod storage;
 pub mod telemetry;
 
 pub use http::router as build_app;

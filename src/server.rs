@@ -18,6 +18,7 @@ use crate::embedded_pg::{EmbeddedOptions, EmbeddedPostgres, PgPrograms};
 use crate::services::RequestMeta;
 use crate::services::staff::{self, Bootstrap, NewStaff};
 use crate::state::AppState;
+use crate::storage::Storage;
 
 const JWT_SECRET_FILE: &str = "jwt.secret";
 /// The embedded default's database, and the unprivileged role that owns it and that the service
@@ -175,12 +176,14 @@ pub async fn app_state(config: &Config, database: &Database) -> anyhow::Result<A
         &statements,
     )?;
     let jwt_secret = jwt_secret(config)?;
+    let storage = Storage::open(&config.storage, &config.database.data_dir)?;
     Ok(AppState::new(
         config.clone(),
         pool,
         statements,
         &jwt_secret,
         Arc::new(SystemClock),
+        storage,
     ))
 }
 

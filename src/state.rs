@@ -8,6 +8,7 @@ use crate::auth::tokens::TokenKeys;
 use crate::clock::Clock;
 use crate::config::{Config, Secret};
 use crate::db::{DbPool, StatementCounter};
+use crate::storage::Storage;
 
 #[derive(Clone)]
 pub struct AppState {
@@ -18,6 +19,8 @@ pub struct AppState {
     pub passwords: Passwords,
     /// Statements sent through `db`'s connections.
     pub statements: StatementCounter,
+    /// Documents and backups.
+    pub storage: Storage,
 }
 
 impl AppState {
@@ -27,6 +30,7 @@ impl AppState {
         statements: StatementCounter,
         jwt_secret: &Secret,
         clock: Arc<dyn Clock>,
+        storage: Storage,
     ) -> Self {
         let passwords = Passwords::new(config.auth.hashing_concurrency);
         Self {
@@ -36,6 +40,7 @@ impl AppState {
             tokens: Arc::new(TokenKeys::new(jwt_secret)),
             passwords,
             statements,
+            storage,
         }
     }
 }
@@ -45,6 +50,7 @@ impl std::fmt::Debug for AppState {
         f.debug_struct("AppState")
             .field("config", &self.config)
             .field("clock", &self.clock)
+            .field("storage", &self.storage)
             .finish_non_exhaustive()
     }
 }

@@ -37,6 +37,10 @@ diesel::table! {
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
         deleted_at -> Nullable<Timestamptz>,
+        holder -> Nullable<Text>,
+        heartbeat_at -> Nullable<Timestamptz>,
+        data_sha256 -> Nullable<Text>,
+        data_bytes -> Nullable<Int8>,
     }
 }
 

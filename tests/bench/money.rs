@@ -32,6 +32,7 @@ use millennium::clock::SystemClock;
 use millennium::config::{Config, Secret};
 use millennium::db::{self, PoolSettings, StatementCounter};
 use millennium::state::AppState;
+use millennium::storage::Storage;
 use serde_json::{Value, json};
 use tower::ServiceExt;
 
@@ -137,6 +138,7 @@ async fn setup(url: &str) -> Bench {
         statements,
         &Secret::new(env["JWT_SECRET"].clone()),
         Arc::new(SystemClock),
+        Storage::local(&std::env::temp_dir().join("millennium-bench-files")).expect("storage"),
     );
     let router = millennium::build_app(state.clone());
     let login = graphql(

@@ -19,6 +19,7 @@ use millennium::config::{Config, Secret};
 use millennium::db::{self, PoolSettings, StatementCounter};
 use millennium::domain::Role;
 use millennium::state::AppState;
+use millennium::storage::Storage;
 use serde_json::{Value, json};
 use tower::ServiceExt;
 
@@ -32,6 +33,8 @@ pub struct TestApp {
     pub router: Router,
     pub clock: Arc<ManualClock>,
     pub database: String,
+    /// `DATA_DIR`: the local store's files are under `files/`.
+    pub data_dir: std::path::PathBuf,
     /// Whether the database was made for this app (and is dropped with it on a shared server).
     owns_database: bool,
 }
@@ -100,8 +103,16 @@ impl TestApp {
         for (name, value) in vars {
             env.insert((*name).to_owned(), (*value).to_owned());
         }
+        // Stored files go to a directory of this app's own, removed with it.
+        let data_dir = std::env::temp_dir()
+            .join("millennium-test-data")
+            .join(format!("{database}-{}", uuid::Uuid::new_v4().simple()));
+        env.entry("DATA_DIR".to_owned())
+            .or_insert_with(|| data_dir.display().to_string());
         let config =
             Config::from_lookup(|name| env.get(name).cloned()).expect("test configuration");
+        let storage = Storage::open(&config.storage, &config.database.data_dir).expect("storage");
+        let data_dir = config.database.data_dir.clone();
         let statements = StatementCounter::default();
         let pool = db::build_pool(
             database_url.expose(),
@@ -116,6 +127,7 @@ impl TestApp {
             statements,
             &Secret::new(JWT_SECRET),
             clock.clone(),
+            storage,
         );
         let router = millennium::build_app(state.clone());
         Self {
@@ -123,6 +135,7 @@ impl TestApp {
             router,
             clock,
             database,
+            data_dir,
             owns_database: false,
         }
     }
@@ -227,6 +240,9 @@ impl TestApp {
 
 impl Drop for TestApp {
     fn drop(&mut self) {
+        if self.data_dir.starts_with(std::env::temp_dir().join("millennium-test-data")) {
+            let _ = std::fs::remove_dir_all(&self.data_dir);
+        }
         // A throwaway server disappears with the run; a shared one must not fill up.
         if self.owns_database && server().external {
             let name = self.database.clone();

@@ -117,6 +117,24 @@ text_enum! {
         ChargeWaived => "CHARGE_WAIVED",
         /// The daily job posted penalties, refreshed installments and defaulted loans.
         PenaltiesPosted => "PENALTIES_POSTED",
+        /// A document of a member or a loan was uploaded.
+        DocumentUploaded => "DOCUMENT_UPLOADED",
+        /// A document was marked verified or unverified.
+        DocumentVerified => "DOCUMENT_VERIFIED",
+        /// A document was deleted.
+        DocumentDeleted => "DOCUMENT_DELETED",
+        /// A deleted document was restored.
+        DocumentRestored => "DOCUMENT_RESTORED",
+        /// A backup was taken (by hand, by the schedule, or before a restore).
+        BackupCreated => "BACKUP_CREATED",
+        /// A backup failed; the error is in the record.
+        BackupFailed => "BACKUP_FAILED",
+        /// A backup was deleted (by hand or by retention).
+        BackupDeleted => "BACKUP_DELETED",
+        /// The backup schedule changed.
+        BackupScheduleUpdated => "BACKUP_SCHEDULE_UPDATED",
+        /// All data was replaced by a backup's.
+        SystemRestored => "SYSTEM_RESTORED",
     }
 }
 
@@ -140,3 +158,11 @@ pub const ENTITY_REPAYMENT: &str = "Repayment";
 pub const ENTITY_LOAN_CHARGE: &str = "LoanCharge";
 /// … about notes on staff.
 pub const ENTITY_USER_NOTE: &str = "UserNote";
+/// … about documents of members and loans.
+pub const ENTITY_DOCUMENT: &str = "Document";
+/// … about backups.
+pub const ENTITY_BACKUP: &str = "Backup";
+/// … about the backup schedule.
+pub const ENTITY_BACKUP_SCHEDULE: &str = "BackupSchedule";
+/// … about the whole system (a restore).
+pub const ENTITY_SYSTEM: &str = "System";

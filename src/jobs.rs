@@ -9,6 +9,7 @@ use chrono::{NaiveDate, TimeDelta};
 use tokio::task::JoinHandle;
 
 use crate::db;
+use crate::services::backups::{self, ScheduleOutcome};
 use crate::services::charges::{self, PenaltyRun};
 use crate::state::AppState;
 
@@ -61,7 +62,8 @@ pub fn instance_name() -> String {
     )
 }
 
-/// Starts the scheduler: every [`CHECK_EVERY`], the penalty job if today's is not done.
+/// Starts the scheduler: every [`CHECK_EVERY`], the penalty job if today's is not done, the
+/// scheduled backup if one is due, and the sweep of backups whose process died.
 pub fn spawn(state: AppState) -> JoinHandle<()> {
     let holder = instance_name();
     tokio::spawn(async move {
@@ -69,6 +71,25 @@ pub fn spawn(state: AppState) -> JoinHandle<()> {
         ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
             ticks.tick().await;
+            if let Err(err) = backups::fail_abandoned(&state).await {
+                tracing::error!(error = %err, "could not sweep abandoned backups");
+            }
+            match backups::run_schedule_once(&state, &holder).await {
+                Ok(ScheduleOutcome::Ran {
+                    backup,
+                    status,
+                    deleted,
+                }) => tracing::info!(
+                    %backup,
+                    %status,
+                    deleted = deleted.len(),
+                    "the scheduled backup ran"
+                ),
+                Ok(ScheduleOutcome::NotDue | ScheduleOutcome::NotOurs) => {}
+                Err(err) => {
+                    tracing::error!(error = %err, holder, "the scheduled backup failed; it is tried again later")
+                }
+            }
             match run_penalties_once(&state, &holder).await {
                 Ok(Outcome::Ran(run)) => tracing::info!(
                     as_of = %run.as_of,

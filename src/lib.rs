@@ -6,6 +6,7 @@
 //! around a [`state::AppState`], with [`embedded_pg`] providing a private PostgreSQL.
 
 pub mod auth;
+pub mod backup;
 pub mod check;
 pub mod clock;
 pub mod config;

@@ -48,6 +48,35 @@ enum Command {
         #[command(subcommand)]
         action: SeedAction,
     },
+    /// Take, list and restore backups (kept in the object store: DATA_DIR/files or STORAGE_URL).
+    Backup {
+        #[command(subcommand)]
+        action: BackupAction,
+    },
+}
+
+#[derive(Subcommand)]
+enum BackupAction {
+    /// Take a backup of the whole database now.
+    Create {
+        /// Leave the audit log out.
+        #[arg(long)]
+        no_audit_logs: bool,
+        /// Include the staff's sessions (restoring then keeps everybody logged in).
+        #[arg(long)]
+        sessions: bool,
+    },
+    /// List the backups, newest first.
+    List,
+    /// Replace ALL data by a backup: a backup's id or file name in the store, or a backup file
+    /// on this machine. The file is checked first and a safety backup is taken.
+    Restore {
+        /// A backup's id or file name, or the path of a backup file.
+        backup: String,
+        /// Do not ask for confirmation.
+        #[arg(long)]
+        yes: bool,
+    },
 }
 
 #[derive(Subcommand)]
@@ -190,6 +219,7 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
                 )
             }
         }
+        Command::Backup { action } => backup(action, &config).await,
         Command::Schema { .. } => Ok(()),
     }
 }
@@ -231,6 +261,89 @@ async fn migrate(action: MigrateAction, database: &Database) -> anyhow::Result<(
         }
     }
     Ok(())
+}
+
+async fn backup(action: BackupAction, config: &Config) -> anyhow::Result<()> {
+    match action {
+        BackupAction::Create {
+            no_audit_logs,
+            sessions,
+        } => {
+            let contents = millennium::backup::format::Contents {
+                include_audit_logs: !no_audit_logs,
+                include_sessions: sessions,
+            };
+            let record = server::backup_create(config, contents).await?;
+            println!(
+                "Created {} ({} bytes, sha256 {}), id {}.",
+                record.file_name,
+                record.size_bytes.unwrap_or_default(),
+                record.sha256.as_deref().unwrap_or("-"),
+                record.id
+            );
+        }
+        BackupAction::List => {
+            let (records, schedule, location) = server::backup_list(config).await?;
+            println!("Backups in {location} ({schedule}):");
+            if records.is_empty() {
+                println!("  none");
+            }
+            for record in records {
+                println!(
+                    "  {}  {:<11} {:<9} {:>12} bytes  {}  {}{}",
+                    record.created_at.format("%Y-%m-%d %H:%M:%S"),
+                    record.status.as_str(),
+                    record.kind.as_str(),
+                    record.size_bytes.unwrap_or_default(),
+                    record.id,
+                    record.file_name,
+                    record
+                        .error_message
+                        .map(|error| format!("  ({error})"))
+                        .unwrap_or_default()
+                );
+            }
+        }
+        BackupAction::Restore { backup, yes } => {
+            let restored = server::backup_restore(config, &backup, async |name| {
+                if yes {
+                    return Ok(true);
+                }
+                confirm_restore(name)
+            })
+            .await?;
+            let Some(restored) = restored else {
+                println!("Nothing was changed.");
+                return Ok(());
+            };
+            let rows: u64 = restored.manifest.row_counts.values().sum();
+            println!(
+                "Restored {rows} rows of the backup taken {} by {}.",
+                restored.manifest.created_at, restored.manifest.created_by
+            );
+            println!(
+                "The data as it was before is in the safety backup {} (id {}).",
+                restored.safety_backup.file_name, restored.safety_backup.id
+            );
+            if restored.sessions_cleared {
+                println!("The backup held no sessions: everybody must log in again.");
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Asks the operator to type the backup's name; refuses without a terminal.
+fn confirm_restore(name: &str) -> anyhow::Result<bool> {
+    use std::io::{BufRead, IsTerminal, Write};
+    if !std::io::stdin().is_terminal() {
+        anyhow::bail!("restoring replaces ALL data: pass --yes to confirm without a terminal");
+    }
+    print!("Restoring replaces ALL data with {name}.\nType the name to confirm: ");
+    std::io::stdout().flush()?;
+    let mut answer = String::new();
+    std::io::stdin().lock().read_line(&mut answer)?;
+    Ok(answer.trim() == name)
 }
 
 /// `ADMIN_PASSWORD`, or asked twice on the terminal without echo.

@@ -147,6 +147,110 @@ pub async fn check(config: &Config) -> anyhow::Result<crate::check::Report> {
     .await
 }
 
+/// `millennium backup create`: a whole backup into the store, waited for.
+pub async fn backup_create(
+    config: &Config,
+    contents: crate::backup::format::Contents,
+) -> anyhow::Result<crate::db::backups::BackupRecord> {
+    use crate::services::backups::{self, Author};
+    with_database(config, async |database| {
+        prepare_schema(config, database).await?;
+        let state = app_state(config, database).await?;
+        backups::fail_abandoned(&state).await?;
+        let progress = crate::backup::progress::Progress::stderr("backup", "rows", None);
+        let record = backups::take(
+            &state,
+            &Author::command_line(),
+            crate::domain::backups::BackupKind::Manual,
+            contents,
+            &progress,
+        )
+        .await
+        .map_err(|err| anyhow::anyhow!("{err}"))?;
+        Ok(record)
+    })
+    .await
+}
+
+/// `millennium backup list`: the backups, newest first, and the schedule.
+pub async fn backup_list(
+    config: &Config,
+) -> anyhow::Result<(Vec<crate::db::backups::BackupRecord>, String, String)> {
+    with_database(config, async |database| {
+        prepare_schema(config, database).await?;
+        let state = app_state(config, database).await?;
+        crate::services::backups::fail_abandoned(&state).await?;
+        let mut conn = state.db.get().await?;
+        let page = crate::db::backups::list(
+            &mut conn,
+            &crate::db::backups::BackupFilter::default(),
+            false,
+            crate::db::page::Page::new(1000, 0),
+        )
+        .await?;
+        let schedule = crate::db::backups::schedule(&mut conn).await?;
+        Ok((
+            page.rows,
+            crate::services::backups::describe_next(&schedule),
+            state.storage.location().to_owned(),
+        ))
+    })
+    .await
+}
+
+/// What `millennium backup restore` names: a backup's id or file name in the store, or a
+/// file on this machine.
+pub async fn backup_restore(
+    config: &Config,
+    what: &str,
+    confirm: impl AsyncFnOnce(&str) -> anyhow::Result<bool>,
+) -> anyhow::Result<Option<crate::services::backups::Restored>> {
+    use crate::services::backups::{self, Author, Target};
+    with_database(config, async |database| {
+        prepare_schema(config, database).await?;
+        let state = app_state(config, database).await?;
+        backups::fail_abandoned(&state).await?;
+        let target = {
+            let mut conn = state.db.get().await?;
+            let by_id = match what.parse::<crate::domain::BackupId>() {
+                Ok(id) => crate::db::backups::find(&mut conn, id).await?,
+                Err(_) => crate::db::backups::find_by_file_name(&mut conn, what).await?,
+            };
+            match by_id {
+                Some(record) => Target::Record(Box::new(record)),
+                None if std::path::Path::new(what).is_file() => Target::File(what.into()),
+                None => anyhow::bail!(
+                    "no backup has the id or file name {what:?}, and there is no such file"
+                ),
+            }
+        };
+        let name = match &target {
+            Target::Record(record) => record.file_name.clone(),
+            Target::File(path) => path.display().to_string(),
+        };
+        if !confirm(&name).await? {
+            return Ok(None);
+        }
+        let size = match &target {
+            Target::Record(record) => record.size_bytes.and_then(|size| u64::try_from(size).ok()),
+            Target::File(path) => std::fs::metadata(path).ok().map(|meta| meta.len()),
+        };
+        let check = crate::backup::progress::Progress::stderr("check", "bytes", size);
+        let load = crate::backup::progress::Progress::stderr("restore", "bytes", size);
+        let restored = backups::restore(
+            &state,
+            &Author::command_line(),
+            None,
+            target,
+            [&check, &load],
+        )
+        .await
+        .map_err(|err| anyhow::anyhow!("{err}"))?;
+        Ok(Some(restored))
+    })
+    .await
+}
+
 /// Brings the schema up to date in development; in production refuses to go on with pending
 /// migrations, which only `millennium migrate run` applies.
 pub async fn prepare_schema(config: &Config, database: &Database) -> anyhow::Result<()> {

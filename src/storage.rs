@@ -4,7 +4,7 @@
 //! never a client's file name. Objects are written whole or not at all: a local write goes to a
 //! temporary file renamed into place, an S3 write is a multipart upload completed at the end.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use bytes::Bytes;
@@ -44,6 +44,8 @@ pub struct Storage {
     store: Arc<dyn ObjectStore>,
     /// Where the objects are, for logs and `millennium backup list` (no credentials).
     location: String,
+    /// The directory of a local store, where an interrupted write leaves its staging file.
+    local_root: Option<PathBuf>,
 }
 
 impl std::fmt::Debug for Storage {
@@ -87,6 +89,7 @@ impl Storage {
                 Ok(Self {
                     store: Arc::new(store),
                     location: url.to_owned(),
+                    local_root: None,
                 })
             }
             Some(url) => match url.strip_prefix("file://") {
@@ -105,6 +108,7 @@ impl Storage {
         Ok(Self {
             store: Arc::new(store),
             location: dir.display().to_string(),
+            local_root: Some(dir.to_path_buf()),
         })
     }
 
@@ -116,6 +120,7 @@ impl Storage {
                 ObjectPath::from(prefix),
             )),
             location: format!("{}/{prefix}", self.location),
+            local_root: self.local_root.as_ref().map(|root| root.join(prefix)),
         }
     }
 
@@ -171,6 +176,38 @@ impl Storage {
             Ok(()) | Err(object_store::Error::NotFound { .. }) => Ok(()),
             Err(err) => Err(err.into()),
         }
+    }
+
+    /// Removes what a write of `key` interrupted by a crash left: the object if it was
+    /// completed, and in a local store the staging file (`<key>#<n>`) a multipart write
+    /// renames into place at the end. (An S3 upload that never completed is invisible; a
+    /// bucket lifecycle rule aborting incomplete multipart uploads reclaims its parts.)
+    pub async fn discard_incomplete(&self, key: &str) -> StorageResult<()> {
+        self.delete(key).await?;
+        let Some(root) = &self.local_root else {
+            return Ok(());
+        };
+        let path = root.join(key);
+        let (Some(dir), Some(name)) = (path.parent(), path.file_name()) else {
+            return Ok(());
+        };
+        let staged = format!("{}#", name.to_string_lossy());
+        let entries = match std::fs::read_dir(dir) {
+            Ok(entries) => entries,
+            Err(err) if err.kind() == std::io::ErrorKind::NotFound => return Ok(()),
+            Err(err) => return Err(err.into()),
+        };
+        for entry in entries.flatten() {
+            let file_name = entry.file_name();
+            let file_name = file_name.to_string_lossy();
+            if let Some(suffix) = file_name.strip_prefix(&staged)
+                && !suffix.is_empty()
+                && suffix.bytes().all(|b| b.is_ascii_digit())
+            {
+                std::fs::remove_file(entry.path())?;
+            }
+        }
+        Ok(())
     }
 
     /// Every object whose key starts with `prefix/`.

@@ -1,5 +1,8 @@
 DROP INDEX backup_records_kind_idx;
 DROP INDEX backup_records_file_name_key;
+ALTER TABLE backup_records DROP COLUMN created_by_name;
+ALTER TABLE backup_records ADD CONSTRAINT backup_records_created_by_user_id_fkey
+    FOREIGN KEY (created_by_user_id) REFERENCES users (id);
 ALTER TABLE backup_records DROP COLUMN data_bytes;
 ALTER TABLE backup_records DROP COLUMN data_sha256;
 ALTER TABLE backup_records DROP COLUMN heartbeat_at;

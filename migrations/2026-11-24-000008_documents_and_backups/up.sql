@@ -11,6 +11,10 @@ ALTER TABLE backup_records ADD COLUMN heartbeat_at TIMESTAMPTZ;
 -- The manifest's checksum of the uncompressed data (sha256 is the stored file's) and its size.
 ALTER TABLE backup_records ADD COLUMN data_sha256 TEXT;
 ALTER TABLE backup_records ADD COLUMN data_bytes INT8;
+-- A backup outlives the accounts it names (a restore replaces the users), so its author is kept
+-- as a name beside the id rather than as a reference.
+ALTER TABLE backup_records DROP CONSTRAINT backup_records_created_by_user_id_fkey;
+ALTER TABLE backup_records ADD COLUMN created_by_name TEXT;
 -- `restoreBackup` names the file: one live record per file name.
 CREATE UNIQUE INDEX backup_records_file_name_key ON backup_records (file_name) WHERE deleted_at IS NULL;
 CREATE INDEX backup_records_kind_idx ON backup_records (kind);

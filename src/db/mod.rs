@@ -4,6 +4,7 @@
 
 pub mod assignments;
 pub mod audit_logs;
+pub mod backups;
 pub mod balances;
 pub mod bulk;
 pub mod charges;

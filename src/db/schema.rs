@@ -41,6 +41,7 @@ diesel::table! {
         heartbeat_at -> Nullable<Timestamptz>,
         data_sha256 -> Nullable<Text>,
         data_bytes -> Nullable<Int8>,
+        created_by_name -> Nullable<Text>,
     }
 }
 
@@ -477,7 +478,6 @@ diesel::table! {
 }
 
 diesel::joinable!(audit_logs -> users (actor_user_id));
-diesel::joinable!(backup_records -> users (created_by_user_id));
 diesel::joinable!(loan_charges -> loans (loan_id));
 diesel::joinable!(loan_charges -> users (waived_by_user_id));
 diesel::joinable!(loan_documents -> document_types (document_type_id));

@@ -10,6 +10,7 @@ use diesel::sql_types;
 
 use crate::domain::allocation::PaymentMethod;
 use crate::domain::audit::AuditAction;
+use crate::domain::backups::{BackupFrequency, BackupKind, BackupStatus};
 use crate::domain::charges::ChargeKind;
 use crate::domain::members::{Gender, MaritalStatus};
 use crate::domain::products::{InterestMethod, TermUnit};
@@ -17,7 +18,7 @@ use crate::domain::schedule::ScheduleStatus;
 use crate::domain::sessions::{LoginFailure, RevokeReason};
 use crate::domain::settings::AllocationOrder;
 use crate::domain::{
-    AuditLogId, ChargeId, DocumentTypeId, LoanId, LoanStatus, LoanTypeId, LoginAttemptId,
+    AuditLogId, BackupId, ChargeId, DocumentTypeId, LoanId, LoanStatus, LoanTypeId, LoginAttemptId,
     RepaymentId, Role, ScheduleItemId, SessionFamilyId, SessionId, UnionId, UnionMemberId, UserId,
     UserNoteId,
 };
@@ -88,6 +89,7 @@ uuid_column!(
     ChargeId,
     AuditLogId,
     LoginAttemptId,
+    BackupId,
 );
 
 text_column!(
@@ -104,4 +106,7 @@ text_column!(
     ScheduleStatus,
     PaymentMethod,
     ChargeKind,
+    BackupStatus,
+    BackupKind,
+    BackupFrequency,
 );

@@ -81,4 +81,6 @@ typed_id! {
     AuditLogId,
     /// One row of `user_login_history`: a login (or password) attempt.
     LoginAttemptId,
+    /// A backup's record.
+    BackupId,
 }

@@ -6,6 +6,7 @@ mod text_enum;
 
 pub mod allocation;
 pub mod audit;
+pub mod backups;
 pub mod balance;
 pub mod charges;
 pub mod email;

@@ -206,6 +206,14 @@ pub fn can_manage_configuration(actor: &Actor) -> Decision {
     )
 }
 
+/// Reading the backups and their schedule: administrators, and supervisors (read only).
+pub fn can_read_backups(actor: &Actor) -> Decision {
+    allow_if(
+        matches!(actor.role, Role::Admin | Role::Supervisor),
+        "Only administrators and supervisors can see the backups.",
+    )
+}
+
 /// Seeing soft-deleted rows (`includeDeleted`) and restoring them.
 pub fn can_access_deleted(actor: &Actor) -> Decision {
     allow_if(

@@ -17,6 +17,7 @@ pub mod preload;
 mod assignments;
 mod audit;
 mod auth;
+mod backups;
 mod catalog;
 mod charges;
 mod loans;
@@ -53,6 +54,7 @@ pub struct QueryRoot(
     settings::SettingsQuery,
     loans::LoanQuery,
     repayments::RepaymentQuery,
+    backups::BackupQuery,
 );
 
 #[derive(MergedObject, Default)]
@@ -67,6 +69,7 @@ pub struct MutationRoot(
     loans::LoanMutation,
     repayments::RepaymentMutation,
     charges::ChargeMutation,
+    backups::BackupMutation,
 );
 
 pub type AppSchema = Schema<QueryRoot, MutationRoot, EmptySubscription>;

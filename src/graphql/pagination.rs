@@ -10,6 +10,7 @@ use async_graphql::{Context, Object, OutputType, SimpleObject};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 
+use super::backups::Backup;
 use super::context::ContextExt;
 use super::loans::RepaymentScheduleItem;
 use super::repayments::Repayment;
@@ -172,7 +173,8 @@ pub struct Edge<T> {
     concrete(name = "UserNoteEdge", params(UserNote)),
     concrete(name = "AssignmentChangeEdge", params(AssignmentChange)),
     concrete(name = "RepaymentEdge", params(Repayment)),
-    concrete(name = "RepaymentScheduleItemEdge", params(RepaymentScheduleItem))
+    concrete(name = "RepaymentScheduleItemEdge", params(RepaymentScheduleItem)),
+    concrete(name = "BackupEdge", params(Backup))
 )]
 impl<T: OutputType> Edge<T> {
     /// Pass as `after` to read the nodes that follow this one.
@@ -200,7 +202,8 @@ impl<T: OutputType> Edge<T> {
     concrete(
         name = "RepaymentScheduleItemConnection",
         params(RepaymentScheduleItem)
-    )
+    ),
+    concrete(name = "BackupConnection", params(Backup))
 )]
 impl<T: OutputType + Clone> Connection<T>
 where

@@ -2,6 +2,7 @@
 //! limits, security headers, and the translation of bearer tokens into actors. No business
 //! rules here.
 
+mod backups;
 mod client;
 mod edge;
 mod graphiql;
@@ -55,6 +56,7 @@ pub fn router(app: AppState) -> Router {
         ));
     let router = graphql
         .merge(graphiql::routes())
+        .route("/backups/{id}/download", get(backups::download))
         .route_layer(middleware::from_fn_with_state(
             state.clone(),
             edge::rate_limit,

@@ -5,6 +5,7 @@ pub mod assignments;
 pub mod attempts;
 pub mod audit;
 pub mod auth;
+pub mod backups;
 pub mod catalog;
 pub mod charges;
 pub mod error;

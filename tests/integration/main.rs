@@ -6,6 +6,7 @@ mod support;
 mod abuse;
 mod audit_trail;
 mod auth;
+mod backups;
 mod bootstrap;
 mod cli;
 mod database;

@@ -240,7 +240,10 @@ impl TestApp {
 
 impl Drop for TestApp {
     fn drop(&mut self) {
-        if self.data_dir.starts_with(std::env::temp_dir().join("millennium-test-data")) {
+        if self
+            .data_dir
+            .starts_with(std::env::temp_dir().join("millennium-test-data"))
+        {
             let _ = std::fs::remove_dir_all(&self.data_dir);
         }
         // A throwaway server disappears with the run; a shared one must not fill up.
@@ -353,6 +356,7 @@ pub async fn send_through(router: Router, request: Request<Body>) -> RawResponse
         status,
         headers,
         body,
+        bytes: bytes.to_vec(),
     }
 }
 
@@ -361,6 +365,18 @@ pub struct RawResponse {
     pub status: StatusCode,
     pub headers: HeaderMap,
     pub body: Value,
+    /// The body as sent (for files).
+    pub bytes: Vec<u8>,
+}
+
+impl RawResponse {
+    /// A header's value as text.
+    pub fn header(&self, name: &str) -> Option<String> {
+        self.headers
+            .get(name)
+            .and_then(|value| value.to_str().ok())
+            .map(str::to_owned)
+    }
 }
 
 /// A GraphQL response with helpers for assertions.

@@ -2,16 +2,17 @@
 //!
 //! ```text
 //! {"$backup":{"format":"millennium-backup","version":1,"schemaVersion":"20261124000008",…}}
-//! {"$table":"users"}
-//! {"id":"…","email":"…",…}            one line per row, as PostgreSQL's row_to_json writes it
-//! {"$table":"unions"}
+//! {"$table":{"name":"users","columns":["id","email",…]}}
+//! ["…","…",…]                           one line per row: its values in the columns' order,
+//!                                       as PostgreSQL's json_build_array writes them
+//! {"$table":{"name":"unions","columns":[…]}}
 //! …
 //! {"$manifest":{"schemaVersion":…,"createdAt":…,"createdBy":…,"rowCounts":{…},"sha256":…}}
 //! ```
 //!
 //! The header says what the file is before anything is read; the manifest, last, holds the row
 //! counts and the SHA-256 of every byte before it (it can only be known at the end of a
-//! streamed write). A row line never starts with `{"$`: no column name starts with `$`.
+//! streamed write). A row is an array, so a line starting with `{"$` is always a marker.
 
 use std::collections::BTreeMap;
 
@@ -41,13 +42,10 @@ pub enum Part {
     Sessions,
 }
 
-/// A table a backup holds, and the order its rows are written in.
+/// A table a backup holds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Table {
     pub name: &'static str,
-    /// `ORDER BY` of the export: deterministic, and referenced rows first where a table
-    /// refers to itself.
-    pub order: &'static str,
     pub part: Part,
 }
 
@@ -61,41 +59,35 @@ impl Table {
     }
 }
 
-const fn table(name: &'static str, order: &'static str, part: Part) -> Table {
-    Table { name, order, part }
+const fn table(name: &'static str, part: Part) -> Table {
+    Table { name, part }
 }
 
-/// Every table of the business data, parents before children, so that rows restored in this
-/// order satisfy every foreign key as they arrive. Left out on purpose: `backup_records` and
+/// Every table of the business data, parents before children. Left out on purpose: `backup_records` and
 /// `backup_schedule_settings` (they describe the backups themselves and outlive a restore),
 /// `job_leases` and `login_throttles` (the running service's bookkeeping).
 pub const TABLES: &[Table] = &[
-    // A supervisor before their officers: users without a supervisor first.
-    table(
-        "users",
-        "(supervisor_id IS NOT NULL), created_at, id",
-        Part::Always,
-    ),
-    table("company_settings", "id", Part::Always),
-    table("counters", "name", Part::Always),
-    table("loan_types", "id", Part::Always),
-    table("document_types", "id", Part::Always),
-    table("unions", "id", Part::Always),
-    table("union_members", "id", Part::Always),
-    table("union_assignment_history", "id", Part::Always),
-    table("union_member_reassignments", "id", Part::Always),
-    table("loans", "id", Part::Always),
-    table("repayment_schedule_items", "id", Part::Always),
-    table("loan_charges", "id", Part::Always),
-    table("repayments", "id", Part::Always),
-    table("repayment_allocations", "id", Part::Always),
-    table("union_member_documents", "id", Part::Always),
-    table("loan_documents", "id", Part::Always),
-    table("user_notes", "id", Part::Always),
-    table("report_sessions", "id", Part::Always),
-    table("user_login_history", "id", Part::Always),
-    table("staff_sessions", "id", Part::Sessions),
-    table("audit_logs", "created_at, id", Part::AuditLogs),
+    table("users", Part::Always),
+    table("company_settings", Part::Always),
+    table("counters", Part::Always),
+    table("loan_types", Part::Always),
+    table("document_types", Part::Always),
+    table("unions", Part::Always),
+    table("union_members", Part::Always),
+    table("union_assignment_history", Part::Always),
+    table("union_member_reassignments", Part::Always),
+    table("loans", Part::Always),
+    table("repayment_schedule_items", Part::Always),
+    table("loan_charges", Part::Always),
+    table("repayments", Part::Always),
+    table("repayment_allocations", Part::Always),
+    table("union_member_documents", Part::Always),
+    table("loan_documents", Part::Always),
+    table("user_notes", Part::Always),
+    table("report_sessions", Part::Always),
+    table("user_login_history", Part::Always),
+    table("staff_sessions", Part::Sessions),
+    table("audit_logs", Part::AuditLogs),
 ];
 
 /// The table named `name`, if a backup may hold it.
@@ -135,13 +127,20 @@ pub struct Manifest {
     pub data_bytes: u64,
 }
 
+/// The line that starts a table's rows: its name and columns, in the order of the values.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TableStart {
+    pub name: String,
+    pub columns: Vec<String>,
+}
+
 /// A line that is not a row.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Marker {
     #[serde(rename = "$backup")]
     Backup(Header),
     #[serde(rename = "$table")]
-    Table(String),
+    Table(TableStart),
     #[serde(rename = "$manifest")]
     Manifest(Manifest),
 }
@@ -194,9 +193,16 @@ mod tests {
             serde_json::from_slice::<Marker>(&line).expect("parse"),
             header
         );
-        let table = Marker::Table("users".into()).line();
-        assert_eq!(table, b"{\"$table\":\"users\"}\n");
-        assert!(!Marker::is_marker(b"{\"id\":\"x\"}"));
+        let table = Marker::Table(TableStart {
+            name: "users".into(),
+            columns: vec!["id".into()],
+        })
+        .line();
+        assert_eq!(
+            table,
+            b"{\"$table\":{\"name\":\"users\",\"columns\":[\"id\"]}}\n"
+        );
+        assert!(!Marker::is_marker(b"[\"x\"]"));
     }
 
     #[test]

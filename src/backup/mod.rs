@@ -11,6 +11,7 @@
 //! What a backup is in the service — records, who may, the schedule — is
 //! [`crate::services::backups`].
 
+pub mod catalog;
 pub mod export;
 pub mod format;
 pub mod progress;

@@ -14,7 +14,10 @@ use diesel_async::RunQueryDsl;
 use sha2::{Digest, Sha256};
 use tokio::io::{AsyncBufReadExt, AsyncRead, BufReader, ReadBuf};
 
-use super::format::{FORMAT, Header, MAX_LINE_BYTES, Manifest, Marker, TABLES, Table, VERSION};
+use super::catalog;
+use super::format::{
+    FORMAT, Header, MAX_LINE_BYTES, Manifest, Marker, TABLES, Table, TableStart, VERSION,
+};
 use super::progress::Progress;
 use super::{BackupError, hex};
 use crate::db::DbConn;
@@ -57,8 +60,8 @@ impl AsyncRead for Tally<'_> {
 /// One line of a backup.
 #[derive(Debug)]
 pub enum Item<'a> {
-    /// The rows that follow belong to this table.
-    Table(&'static Table),
+    /// The rows that follow belong to this table, with the values of these columns.
+    Table(&'static Table, Vec<String>),
     /// A row of the current table, as JSON.
     Row(&'a [u8]),
     /// The end: the manifest matched the data.
@@ -220,7 +223,7 @@ impl<'p> Reader<'p> {
             Marker::Backup(_) => Err(BackupError::invalid(
                 "The backup file is damaged: it has a second header.",
             )),
-            Marker::Table(name) => {
+            Marker::Table(TableStart { name, columns }) => {
                 let Some(offset) = TABLES[self.position..]
                     .iter()
                     .position(|table| table.name == name)
@@ -239,7 +242,7 @@ impl<'p> Reader<'p> {
                 let table = &TABLES[self.position - 1];
                 self.table = Some(table);
                 self.counts.entry(name).or_default();
-                Ok(Item::Table(table))
+                Ok(Item::Table(table, columns))
             }
             Marker::Manifest(manifest) => {
                 self.check_manifest(&manifest)?;
@@ -355,10 +358,10 @@ pub async fn load(
     let mut batch = Batch::default();
     loop {
         match reader.next().await? {
-            Item::Table(table) => {
+            Item::Table(table, columns) => {
                 batch.flush(conn).await?;
                 progress.stage(table.name);
-                batch.table = Some(table.name);
+                batch.insert = Some(insert_statement(conn, table, &columns).await?);
             }
             Item::Row(row) => {
                 batch.push(row);
@@ -375,10 +378,55 @@ pub async fn load(
     finished(&reader)
 }
 
+/// The `INSERT` of a chunk of `table`'s rows (a JSON array of arrays), once the backup's
+/// columns are checked against the table's: each value cast from its text to its column's
+/// type, JSON columns taken as JSON.
+async fn insert_statement(
+    conn: &mut DbConn,
+    table: &Table,
+    columns: &[String],
+) -> Result<(&'static str, String), BackupError> {
+    let actual = catalog::columns(conn, table.name).await?;
+    let names: Vec<&str> = actual.iter().map(|column| column.name.as_str()).collect();
+    if names != columns {
+        return Err(BackupError::invalid(format!(
+            "The backup's columns of {} ({}) are not the table's ({}).",
+            table.name,
+            columns.join(", "),
+            names.join(", ")
+        )));
+    }
+    let values: Vec<String> = actual
+        .iter()
+        .enumerate()
+        .map(|(index, column)| {
+            if column.is_json() {
+                format!(
+                    "CASE WHEN json_typeof(r.v->{index}) = 'null' THEN NULL ELSE (r.v->{index})::{} END",
+                    column.sql_type
+                )
+            } else {
+                format!("(r.v->>{index})::{}", column.sql_type)
+            }
+        })
+        .collect();
+    let quoted: Vec<String> = actual.iter().map(catalog::Column::quoted).collect();
+    Ok((
+        table.name,
+        format!(
+            "INSERT INTO {} ({}) SELECT {} FROM json_array_elements($1::json) AS r(v)",
+            table.name,
+            quoted.join(", "),
+            values.join(", ")
+        ),
+    ))
+}
+
 /// Rows of one table waiting to be inserted, as one JSON array.
 #[derive(Default)]
 struct Batch {
-    table: Option<&'static str>,
+    /// The table and the statement that inserts its rows.
+    insert: Option<(&'static str, String)>,
     json: Vec<u8>,
     rows: usize,
 }
@@ -391,7 +439,7 @@ impl Batch {
     }
 
     async fn flush(&mut self, conn: &mut DbConn) -> Result<(), BackupError> {
-        let Some(table) = self.table else {
+        let Some((table, insert)) = &self.insert else {
             return Ok(());
         };
         if self.rows == 0 {
@@ -402,19 +450,17 @@ impl Batch {
             BackupError::invalid("The backup file is damaged: a row is not UTF-8 text.")
         })?;
         self.rows = 0;
-        diesel::sql_query(format!(
-            "INSERT INTO {table} SELECT * FROM json_populate_recordset(NULL::{table}, $1::json)"
-        ))
-        .bind::<Text, _>(json)
-        .execute(conn)
-        .await
-        .map_err(|err| match err {
-            diesel::result::Error::DatabaseError(_, info) => BackupError::invalid(format!(
-                "The backup's rows of {table} cannot be restored: {}",
-                info.message()
-            )),
-            other => other.into(),
-        })?;
+        diesel::sql_query(insert.as_str())
+            .bind::<Text, _>(json)
+            .execute(conn)
+            .await
+            .map_err(|err| match err {
+                diesel::result::Error::DatabaseError(_, info) => BackupError::invalid(format!(
+                    "The backup's rows of {table} cannot be restored: {}",
+                    info.message()
+                )),
+                other => other.into(),
+            })?;
         Ok(())
     }
 }
@@ -457,7 +503,11 @@ mod tests {
             contents,
             tables: vec!["users".into()],
         });
-        let mut lines = vec![header.line(), Marker::Table("users".into()).line()];
+        let start = Marker::Table(TableStart {
+            name: "users".into(),
+            columns: vec!["id".into()],
+        });
+        let mut lines = vec![header.line(), start.line()];
         lines.extend(rows.iter().map(|row| format!("{row}\n").into_bytes()));
         let data: Vec<u8> = lines.concat();
         let mut manifest = Manifest {
@@ -494,7 +544,7 @@ mod tests {
 
     #[tokio::test]
     async fn a_sound_backup_verifies() {
-        let bytes = backup(&[r#"{"id":1}"#, r#"{"id":2}"#], |_| {});
+        let bytes = backup(&["[1]", "[2]"], |_| {});
         let size = bytes.len() as u64;
         let verified = check(bytes).await.expect("sound");
         assert_eq!(verified.manifest.row_counts["users"], 2);
@@ -503,15 +553,13 @@ mod tests {
 
     #[tokio::test]
     async fn damage_of_every_kind_is_refused_with_its_reason() {
-        let sound = backup(&[r#"{"id":1}"#], |_| {});
+        let sound = backup(&["[1]"], |_| {});
         assert!(message(check(sound[..sound.len() - 9].to_vec()).await).contains("incomplete"));
         assert!(message(check(sound[..sound.len() / 2].to_vec()).await).contains("incomplete"));
         assert!(message(check(b"not gzip at all".to_vec()).await).contains("damaged"));
-        let wrong_sum = backup(&[r#"{"id":1}"#], |manifest| {
-            manifest.sha256 = "0".repeat(64)
-        });
+        let wrong_sum = backup(&["[1]"], |manifest| manifest.sha256 = "0".repeat(64));
         assert!(message(check(wrong_sum).await).contains("checksum"));
-        let wrong_count = backup(&[r#"{"id":1}"#], |manifest| {
+        let wrong_count = backup(&["[1]"], |manifest| {
             manifest.row_counts.insert("users".into(), 5);
         });
         assert!(message(check(wrong_count).await).contains("row counts"));

@@ -21,5 +21,6 @@ mod penalties;
 mod portfolio;
 mod repayments;
 mod rules;
+mod s3;
 mod schema;
 mod seed;

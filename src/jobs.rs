@@ -2,6 +2,8 @@
 //! day across every instance: an instance takes the day's lease in `job_leases`, runs the job
 //! and marks the day completed; an instance that dies mid-job leaves a lease that expires, and
 //! another takes it over (the job is idempotent, so a second attempt only finishes the work).
+//! The daily cleanup ([`services::documents::remove_orphans`]) runs the same way under its own
+//! lease.
 
 use std::time::Duration;
 
@@ -11,6 +13,7 @@ use tokio::task::JoinHandle;
 use crate::db;
 use crate::services::backups::{self, ScheduleOutcome};
 use crate::services::charges::{self, PenaltyRun};
+use crate::services::documents::{self, OrphanSweep};
 use crate::state::AppState;
 
 /// How long an instance holds a job's lease before another may take it over.
@@ -52,6 +55,36 @@ pub async fn run_penalties_once(state: &AppState, holder: &str) -> anyhow::Resul
     Ok(Outcome::Ran(run))
 }
 
+/// Stored documents younger than this are never swept: an upload writes its object a moment
+/// before its row.
+pub const ORPHAN_AGE: TimeDelta = TimeDelta::hours(1);
+
+/// The lease of the cleanup job for `day`.
+pub fn cleanup_lease(day: NaiveDate) -> String {
+    format!("cleanup:{day}")
+}
+
+/// Runs today's cleanup — removing stored documents that no row refers to — if no instance
+/// has completed it or is running it; `None` when it is not this instance's to run.
+pub async fn run_cleanup_once(
+    state: &AppState,
+    holder: &str,
+) -> anyhow::Result<Option<OrphanSweep>> {
+    let now = state.clock.now();
+    let name = cleanup_lease(now.date_naive());
+    let mut conn = state.db.get().await?;
+    if !db::job_leases::acquire(&mut conn, &name, holder, now + LEASE, now).await? {
+        return Ok(None);
+    }
+    drop(conn);
+    let sweep = documents::remove_orphans(state, ORPHAN_AGE)
+        .await
+        .map_err(|err| anyhow::anyhow!("the cleanup job failed: {err}"))?;
+    let mut conn = state.db.get().await?;
+    db::job_leases::complete(&mut conn, &name, holder, state.clock.now()).await?;
+    Ok(Some(sweep))
+}
+
 /// A name for this instance in `job_leases`: host, process and a random part.
 pub fn instance_name() -> String {
     let host = std::env::var("HOSTNAME").unwrap_or_else(|_| "localhost".into());
@@ -62,8 +95,9 @@ pub fn instance_name() -> String {
     )
 }
 
-/// Starts the scheduler: every [`CHECK_EVERY`], the penalty job if today's is not done, the
-/// scheduled backup if one is due, and the sweep of backups whose process died.
+/// Starts the scheduler: every [`CHECK_EVERY`], the penalty job and the cleanup of stored
+/// documents if today's are not done, the scheduled backup if one is due, and the sweep of
+/// backups whose process died.
 pub fn spawn(state: AppState) -> JoinHandle<()> {
     let holder = instance_name();
     tokio::spawn(async move {
@@ -103,6 +137,18 @@ pub fn spawn(state: AppState) -> JoinHandle<()> {
                 Ok(Outcome::NotOurs) => {}
                 Err(err) => {
                     tracing::error!(error = %err, holder, "the daily penalty job failed; it is tried again later")
+                }
+            }
+            match run_cleanup_once(&state, &holder).await {
+                Ok(Some(sweep)) => tracing::info!(
+                    objects = sweep.objects,
+                    fresh = sweep.fresh,
+                    removed = sweep.removed,
+                    "the daily cleanup of stored documents ran"
+                ),
+                Ok(None) => {}
+                Err(err) => {
+                    tracing::error!(error = %err, holder, "the daily cleanup failed; it is tried again later")
                 }
             }
         }

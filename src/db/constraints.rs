@@ -69,6 +69,10 @@ pub fn describe(constraint: &str) -> Option<Violation> {
             field: Some("maxTerm"),
             message: "The terms must satisfy 1 ≤ minimum term ≤ maximum term.",
         },
+        "union_member_documents_dates_check" | "loan_documents_dates_check" => Invalid {
+            field: Some("expiryDate"),
+            message: "The expiry date cannot be before the issue date.",
+        },
         _ => return None,
     };
     Some(meaning)

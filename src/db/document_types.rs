@@ -85,6 +85,20 @@ pub async fn find(
         .optional()
 }
 
+/// The document types among `ids`, deleted ones included (a document keeps showing its type);
+/// for loaders (every member of staff reads the catalogue, so the scope does not narrow it).
+pub async fn find_many(
+    conn: &mut DbConn,
+    ids: &[DocumentTypeId],
+    _scope: crate::domain::permissions::Scope,
+) -> QueryResult<Vec<DocumentType>> {
+    document_types::table
+        .filter(document_types::id.eq_any(ids))
+        .select(DocumentType::as_select())
+        .load(conn)
+        .await
+}
+
 /// One page of the document types, by name.
 pub async fn list(
     conn: &mut DbConn,

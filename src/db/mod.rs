@@ -13,6 +13,7 @@ pub mod contents;
 pub mod counters;
 pub mod databases;
 pub mod document_types;
+pub mod documents;
 pub mod job_leases;
 pub mod loan_types;
 pub mod loans;

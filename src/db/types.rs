@@ -18,9 +18,9 @@ use crate::domain::schedule::ScheduleStatus;
 use crate::domain::sessions::{LoginFailure, RevokeReason};
 use crate::domain::settings::AllocationOrder;
 use crate::domain::{
-    AuditLogId, BackupId, ChargeId, DocumentTypeId, LoanId, LoanStatus, LoanTypeId, LoginAttemptId,
-    RepaymentId, Role, ScheduleItemId, SessionFamilyId, SessionId, UnionId, UnionMemberId, UserId,
-    UserNoteId,
+    AuditLogId, BackupId, ChargeId, DocumentId, DocumentTypeId, LoanId, LoanStatus, LoanTypeId,
+    LoginAttemptId, RepaymentId, Role, ScheduleItemId, SessionFamilyId, SessionId, UnionId,
+    UnionMemberId, UserId, UserNoteId,
 };
 
 macro_rules! uuid_column {
@@ -82,6 +82,7 @@ uuid_column!(
     UnionMemberId,
     LoanTypeId,
     DocumentTypeId,
+    DocumentId,
     UserNoteId,
     LoanId,
     ScheduleItemId,

@@ -67,6 +67,8 @@ typed_id! {
     LoanTypeId,
     /// A kind of document (national ID, utility bill, …).
     DocumentTypeId,
+    /// An uploaded document of a member or a loan.
+    DocumentId,
     /// A note about a member of staff.
     UserNoteId,
     /// A loan.

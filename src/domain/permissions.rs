@@ -341,6 +341,23 @@ pub fn can_correct_money(actor: &Actor, owner: &Owner) -> Decision {
     )
 }
 
+// ----- documents ---------------------------------------------------------------------------
+
+/// Uploading a document of a member or a loan, or deleting one: whoever may edit the member
+/// (ADMIN, SUPERVISOR in scope, CREDIT_OFFICER in own unions).
+pub fn can_attach_document(actor: &Actor, owner: &Owner) -> Decision {
+    visible(actor, owner)
+}
+
+/// Marking a document verified or not: ADMIN, or the SUPERVISOR of the officer.
+pub fn can_verify_document(actor: &Actor, owner: &Owner) -> Decision {
+    visible(actor, owner)?;
+    allow_if(
+        actor.role != Role::CreditOfficer,
+        "Only a supervisor or an administrator can verify documents.",
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -671,5 +688,26 @@ mod tests {
             can_correct_money(&officer(), &foreign_object()),
             Err(Denied::NotVisible)
         );
+    }
+
+    #[test]
+    fn documents_are_attached_in_scope_and_verified_by_supervisors() {
+        for actor in [admin(), supervisor(), officer()] {
+            assert_eq!(can_attach_document(&actor, &team_object()), Ok(()));
+        }
+        assert_eq!(
+            can_attach_document(&officer(), &foreign_object()),
+            Err(Denied::NotVisible)
+        );
+        assert_eq!(can_verify_document(&admin(), &foreign_object()), Ok(()));
+        assert_eq!(can_verify_document(&supervisor(), &team_object()), Ok(()));
+        assert_eq!(
+            can_verify_document(&supervisor(), &foreign_object()),
+            Err(Denied::NotVisible)
+        );
+        assert!(matches!(
+            can_verify_document(&officer(), &team_object()),
+            Err(Denied::Forbidden(_))
+        ));
     }
 }

@@ -16,7 +16,7 @@ use crate::db::{self, DbConn, Direction, Listing};
 use crate::domain::balance::Totals;
 use crate::domain::permissions::{Scope, scope};
 use crate::domain::{
-    LoanId, LoanTypeId, RepaymentId, ScheduleItemId, UnionId, UnionMemberId, UserId,
+    DocumentTypeId, LoanId, LoanTypeId, RepaymentId, ScheduleItemId, UnionId, UnionMemberId, UserId,
 };
 use crate::services::{self, Caller, ServiceError};
 use crate::state::AppState;
@@ -95,6 +95,62 @@ by_id_loader!(
 by_id_loader!(
     /// Loans by id, in scope.
     LoanById: LoanId => db::loans::Loan, db::loans::find_many
+);
+by_id_loader!(
+    /// Document types by id, deleted ones included.
+    DocumentTypeById: DocumentTypeId => db::document_types::DocumentType,
+    db::document_types::find_many
+);
+
+/// Declares a loader of each owner's documents, keyed by `(owner, include_deleted)`: one
+/// statement per value of the flag asked for (`of(conn, owners, scope, include_deleted)`).
+macro_rules! documents_loader {
+    ($(#[$meta:meta])* $name:ident: $key:ty, $variant:ident, $of:path) => {
+        $(#[$meta])*
+        pub struct $name(Source);
+
+        impl Loader<($key, bool)> for $name {
+            type Value = Vec<db::documents::Document>;
+            type Error = LoadError;
+
+            async fn load(
+                &self,
+                keys: &[($key, bool)],
+            ) -> Result<HashMap<($key, bool), Self::Value>, LoadError> {
+                let mut groups: HashMap<($key, bool), Self::Value> =
+                    keys.iter().map(|key| (*key, Vec::new())).collect();
+                for include_deleted in [false, true] {
+                    let owners: Vec<$key> = keys
+                        .iter()
+                        .filter(|(_, flag)| *flag == include_deleted)
+                        .map(|(owner, _)| *owner)
+                        .collect();
+                    if owners.is_empty() {
+                        continue;
+                    }
+                    let rows = self
+                        .0
+                        .run(async |conn, scope| $of(conn, &owners, scope, include_deleted).await)
+                        .await?;
+                    for row in rows {
+                        if let db::documents::DocumentOwner::$variant(owner) = row.owner {
+                            groups.entry((owner, include_deleted)).or_default().push(row);
+                        }
+                    }
+                }
+                Ok(groups)
+            }
+        }
+    };
+}
+
+documents_loader!(
+    /// Each member's documents, oldest upload first.
+    DocumentsOfMember: UnionMemberId, Member, db::documents::of_members
+);
+documents_loader!(
+    /// Each loan's documents, oldest upload first.
+    DocumentsOfLoan: LoanId, Loan, db::documents::of_loans
 );
 
 /// Each loan's installments, in order (a loan's schedule is short: no page).
@@ -484,6 +540,9 @@ impl Loader<ScheduleItemId> for AllocationsOfItem {
 pub struct Loaders {
     pub loan_type: DataLoader<LoanTypeById, HashMapCache>,
     pub loan: DataLoader<LoanById, HashMapCache>,
+    pub document_type: DataLoader<DocumentTypeById, HashMapCache>,
+    pub documents_of_member: DataLoader<DocumentsOfMember, HashMapCache>,
+    pub documents_of_loan: DataLoader<DocumentsOfLoan, HashMapCache>,
     pub schedule_of_loan: DataLoader<ScheduleOfLoan, HashMapCache>,
     pub repayments_of_loan: DataLoader<RepaymentsOfLoan, HashMapCache>,
     pub loans_of_union: DataLoader<LoansOfUnion, HashMapCache>,
@@ -530,6 +589,9 @@ impl Loaders {
         Self {
             loan_type: loader(LoanTypeById(source.clone())),
             loan: loader(LoanById(source.clone())),
+            document_type: loader(DocumentTypeById(source.clone())),
+            documents_of_member: loader(DocumentsOfMember(source.clone())),
+            documents_of_loan: loader(DocumentsOfLoan(source.clone())),
             schedule_of_loan: loader(ScheduleOfLoan(source.clone())),
             repayments_of_loan: loader(RepaymentsOfLoan(source.clone())),
             charges_of_loan: loader(ChargesOfLoan(source.clone())),

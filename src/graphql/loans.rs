@@ -280,6 +280,16 @@ impl Loan {
             .collect())
     }
 
+    /// The loan's documents, oldest upload first (deleted ones with `includeDeleted`, for
+    /// administrators).
+    async fn documents(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(default)] include_deleted: bool,
+    ) -> Result<Vec<super::documents::Document>> {
+        super::documents::of_loan(ctx, self.0.id, include_deleted).await
+    }
+
     /// The installments, in order.
     async fn schedule(&self, ctx: &Context<'_>) -> Result<Vec<RepaymentScheduleItem>> {
         let items = loaded(ctx.loaders()?.schedule_of_loan.load_one(self.0.id).await)?;

@@ -12,7 +12,7 @@ use super::pagination::{Connection, PageArgs};
 use super::preload;
 use super::scalars::{Date, parse_id};
 use super::types::{
-    AssignmentChange, SortDirection, Union, User, found, id, listed, loaded, patch,
+    AssignmentChange, Document, SortDirection, Union, User, found, id, listed, loaded, patch,
 };
 use crate::db;
 use crate::db::union_members::{MemberFilter as DbMemberFilter, MemberOrderField as DbOrderField};
@@ -206,6 +206,16 @@ impl UnionMember {
         };
         preload::loans(ctx, page.rows.clone(), preload::page_nodes(ctx)).await?;
         Ok(Connection::new(page, args.page))
+    }
+
+    /// The member's documents, oldest upload first (deleted ones with `includeDeleted`, for
+    /// administrators).
+    async fn documents(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(default)] include_deleted: bool,
+    ) -> Result<Vec<Document>> {
+        super::documents::of_member(ctx, self.0.id, include_deleted).await
     }
 
     /// The member's moves between unions, newest first.

@@ -20,6 +20,7 @@ mod auth;
 mod backups;
 mod catalog;
 mod charges;
+mod documents;
 mod loans;
 mod members;
 mod notes;
@@ -55,6 +56,7 @@ pub struct QueryRoot(
     loans::LoanQuery,
     repayments::RepaymentQuery,
     backups::BackupQuery,
+    documents::DocumentQuery,
 );
 
 #[derive(MergedObject, Default)]
@@ -70,6 +72,7 @@ pub struct MutationRoot(
     repayments::RepaymentMutation,
     charges::ChargeMutation,
     backups::BackupMutation,
+    documents::DocumentMutation,
 );
 
 pub type AppSchema = Schema<QueryRoot, MutationRoot, EmptySubscription>;

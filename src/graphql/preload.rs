@@ -23,7 +23,9 @@ use super::pagination::PageArgs;
 use super::types::loaded;
 use crate::db;
 use crate::db::assignments::AssignmentChange;
+use crate::db::documents::DocumentOwner;
 use crate::db::page::{Page, Paged};
+use crate::domain::permissions;
 use crate::domain::{LoanId, UnionId, UnionMemberId, UserId};
 
 /// The selections of some fields of one type.
@@ -89,19 +91,46 @@ where
     async move { loaded(loader.load_many(keys).await).map(drop) }.boxed()
 }
 
-/// The pages asked for by the connection fields `fields`, each with its fields.
-fn pages<'a>(ctx: &Context<'_>, fields: Fields<'a>) -> Vec<(Page, Fields<'a>)> {
-    let mut pages: Vec<(Page, Fields<'a>)> = Vec::new();
+/// `fields` grouped by what `key` reads from each (fields it gives `None` are left out).
+fn grouped<'a, K: PartialEq>(
+    fields: Fields<'a>,
+    key: impl Fn(&SelectionField<'a>) -> Option<K>,
+) -> Vec<(K, Fields<'a>)> {
+    let mut groups: Vec<(K, Fields<'a>)> = Vec::new();
     for field in fields {
-        let Some(page) = page_of(ctx, &field) else {
+        let Some(key) = key(&field) else {
             continue;
         };
-        match pages.iter_mut().find(|(known, _)| *known == page) {
+        match groups.iter_mut().find(|(known, _)| *known == key) {
             Some((_, same)) => same.push(field),
-            None => pages.push((page, vec![field])),
+            None => groups.push((key, vec![field])),
         }
     }
-    pages
+    groups
+}
+
+/// The pages asked for by the connection fields `fields`, each with its fields.
+fn pages<'a>(ctx: &Context<'_>, fields: Fields<'a>) -> Vec<(Page, Fields<'a>)> {
+    grouped(fields, |field| page_of(ctx, field))
+}
+
+/// The `documents` fields among `fields`, by the `includeDeleted` they ask for. A field asking
+/// for deleted documents by someone who may not see them is left to its resolver, which
+/// refuses it.
+fn document_lists<'a>(ctx: &Context<'_>, fields: &[SelectionField<'a>]) -> Vec<(bool, Fields<'a>)> {
+    let may_see_deleted = ctx
+        .request()
+        .actor()
+        .is_ok_and(|actor| permissions::can_access_deleted(actor).is_ok());
+    grouped(children(fields, "documents"), |field| {
+        let arguments: HashMap<Name, Value> = field.arguments().ok()?.into_iter().collect();
+        let include_deleted = match arguments.get("includeDeleted") {
+            None | Some(Value::Null) => false,
+            Some(Value::Boolean(flag)) => *flag,
+            Some(_) => return None,
+        };
+        (may_see_deleted || !include_deleted).then_some(include_deleted)
+    })
 }
 
 fn distinct<K: Ord + Copy>(keys: impl IntoIterator<Item = K>) -> Vec<K> {
@@ -318,6 +347,19 @@ pub fn members<'a>(
                 .boxed(),
             );
         }
+        for (include_deleted, lists) in document_lists(ctx, &fields) {
+            let keys: Vec<_> = rows
+                .iter()
+                .map(|member| (member.id, include_deleted))
+                .collect();
+            steps.push(
+                async move {
+                    let loaded = loaded(loaders.documents_of_member.load_many(keys).await)?;
+                    documents(ctx, loaded.into_values().flatten().collect(), lists).await
+                }
+                .boxed(),
+            );
+        }
         join(steps).await
     }
     .boxed()
@@ -485,6 +527,16 @@ pub fn loans<'a>(ctx: &'a Context<'_>, rows: Vec<db::loans::Loan>, fields: Field
         if selected(&fields, "nextInstallment") {
             steps.push(warm(&loaders.next_installment_of_loan, ids.clone()));
         }
+        for (include_deleted, lists) in document_lists(ctx, &fields) {
+            let keys: Vec<_> = ids.iter().map(|id| (*id, include_deleted)).collect();
+            steps.push(
+                async move {
+                    let loaded = loaded(loaders.documents_of_loan.load_many(keys).await)?;
+                    documents(ctx, loaded.into_values().flatten().collect(), lists).await
+                }
+                .boxed(),
+            );
+        }
         let days: BTreeSet<NaiveDate> = children(&fields, "balance")
             .iter()
             .filter_map(|field| balance_day(ctx, field))
@@ -575,6 +627,54 @@ pub fn schedule_items<'a>(
             steps.push(warm(
                 &loaders.allocations_of_item,
                 distinct(rows.iter().map(|item| item.id)),
+            ));
+        }
+        join(steps).await
+    }
+    .boxed()
+}
+
+/// What `fields` select of the documents `rows`.
+pub fn documents<'a>(
+    ctx: &'a Context<'_>,
+    rows: Vec<db::documents::Document>,
+    fields: Fields<'a>,
+) -> Step<'a> {
+    async move {
+        if rows.is_empty() || fields.is_empty() {
+            return Ok(());
+        }
+        let loaders = ctx.loaders()?;
+        let mut members = Vec::new();
+        let mut loans = Vec::new();
+        for row in &rows {
+            match row.owner {
+                DocumentOwner::Member(member) => members.push(member),
+                DocumentOwner::Loan(loan) => loans.push(loan),
+            }
+        }
+        let mut steps = vec![
+            members_by_id(ctx, members, children(&fields, "unionMember")),
+            loans_by_id(ctx, loans, children(&fields, "loan")),
+            users_by_id(
+                ctx,
+                rows.iter()
+                    .map(|row| row.details.uploaded_by_user_id)
+                    .collect(),
+                children(&fields, "uploadedBy"),
+            ),
+            users_by_id(
+                ctx,
+                rows.iter()
+                    .filter_map(|row| row.details.verified_by_user_id)
+                    .collect(),
+                children(&fields, "verifiedBy"),
+            ),
+        ];
+        if selected(&fields, "documentType") {
+            steps.push(warm(
+                &loaders.document_type,
+                distinct(rows.iter().map(|row| row.details.document_type_id)),
             ));
         }
         join(steps).await

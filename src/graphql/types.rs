@@ -10,6 +10,7 @@ use crate::db::page::Paged;
 pub use super::assignments::AssignmentChange;
 pub use super::audit::{AuditLog, LoginAttempt};
 pub use super::catalog::{DocumentType, LoanType};
+pub use super::documents::Document;
 pub use super::loans::Loan;
 pub use super::members::UnionMember;
 pub use super::notes::UserNote;

@@ -1,5 +1,6 @@
 //! `POST /graphql` (one operation or a batch) and `GET /graphql` (queries only), following the
-//! GraphQL-over-HTTP specification: JSON bodies only (`application/json`, else 415), the
+//! GraphQL-over-HTTP specification: JSON bodies (`application/json`, else 415) or, for uploads,
+//! GraphQL multipart requests (`multipart/form-data`, see [`super::multipart`]), the
 //! response type chosen from `Accept`, and with `application/graphql-response+json` a request
 //! refused before execution answered 400. Everything else is HTTP only: the body limit, the
 //! bearer token (a presented token that is not valid answers 401), maintenance mode (503), the
@@ -15,6 +16,7 @@ use serde_json::{Value, json};
 use super::HttpState;
 use super::client::{self, bearer_token, request_meta};
 use super::edge::too_many_requests;
+use super::multipart;
 use crate::domain::permissions::Actor;
 use crate::domain::settings::OPEN_DURING_MAINTENANCE;
 use crate::graphql::error::{ClientError, ErrorCode, present};
@@ -22,6 +24,7 @@ use crate::graphql::sensitive::Account;
 use crate::graphql::{Executed, Inspected, RequestContext};
 use crate::services::auth::{self, AuthenticationError};
 use crate::services::settings;
+use crate::state::AppState;
 
 /// The media type of GraphQL-over-HTTP responses.
 const GRAPHQL_RESPONSE_JSON: &str = "application/graphql-response+json";
@@ -29,6 +32,9 @@ const GRAPHQL_RESPONSE_JSON: &str = "application/graphql-response+json";
 pub async fn post_graphql(State(state): State<HttpState>, request: Request) -> Response {
     let (parts, body) = request.into_parts();
     let format = ResponseFormat::negotiate(&parts.headers);
+    if multipart::is_multipart(&parts.headers) {
+        return post_multipart(&state, &parts, body, format).await;
+    }
     if let Err(refusal) = check_content_type(&parts.headers) {
         return format.refusal(StatusCode::UNSUPPORTED_MEDIA_TYPE, refusal);
     }
@@ -49,7 +55,34 @@ pub async fn post_graphql(State(state): State<HttpState>, request: Request) -> R
             );
         }
     };
-    execute(&state, &parts, format, batch, Transport::Post).await
+    if let Err((status, error)) = multipart::refuse_file_markers(&batch) {
+        return format.refusal(status, error);
+    }
+    execute(&state, &parts, format, batch, Transport::Post, None).await
+}
+
+/// A multipart request (uploads): for logged-in staff only, so the token is checked before the
+/// body is read.
+async fn post_multipart(
+    state: &HttpState,
+    parts: &axum::http::request::Parts,
+    body: Body,
+    format: ResponseFormat,
+) -> Response {
+    let actor = match authenticate(state, &parts.headers, format).await {
+        Ok(Some(actor)) => actor,
+        Ok(None) => {
+            return unauthorized(
+                format,
+                "Uploads are for logged-in staff: send the access token as \"Bearer <token>\".",
+            );
+        }
+        Err(response) => return response,
+    };
+    match multipart::read_batch(body, &parts.headers, &state.app.config.limits).await {
+        Ok(batch) => execute(state, parts, format, batch, Transport::Post, Some(actor)).await,
+        Err((status, error)) => format.refusal(status, error),
+    }
 }
 
 pub async fn get_graphql(State(state): State<HttpState>, request: Request) -> Response {
@@ -59,7 +92,10 @@ pub async fn get_graphql(State(state): State<HttpState>, request: Request) -> Re
     match async_graphql::http::parse_query_string(query) {
         Ok(single) => {
             let batch = async_graphql::BatchRequest::Single(single);
-            execute(&state, &parts, format, batch, Transport::Get).await
+            if let Err((status, error)) = multipart::refuse_file_markers(&batch) {
+                return format.refusal(status, error);
+            }
+            execute(&state, &parts, format, batch, Transport::Get, None).await
         }
         Err(error) => format.refusal(
             StatusCode::BAD_REQUEST,
@@ -83,6 +119,7 @@ async fn execute(
     format: ResponseFormat,
     batch: async_graphql::BatchRequest,
     transport: Transport,
+    authenticated: Option<Actor>,
 ) -> Response {
     let app = &state.app;
     let inspected =
@@ -100,7 +137,9 @@ async fn execute(
             .insert(header::ALLOW, HeaderValue::from_static("POST"));
         return response;
     }
-    let actor = if inspected.uses_bearer_token() {
+    let actor = if authenticated.is_some() {
+        authenticated
+    } else if inspected.uses_bearer_token() {
         match authenticate(state, &parts.headers, format).await {
             Ok(actor) => actor,
             Err(response) => return response,
@@ -156,28 +195,32 @@ async fn refuse_in_maintenance(
     ))
 }
 
-/// The caller of the bearer token, `None` without one; a token that is not valid is refused.
-async fn authenticate(
-    state: &HttpState,
+/// The caller of the bearer token, `None` without one. A token that is not valid is refused
+/// with 401; a failure to check it is 503 (the database is away) or 500 (logged).
+pub(super) async fn bearer_actor(
+    app: &AppState,
     headers: &HeaderMap,
-    format: ResponseFormat,
-) -> Result<Option<Actor>, Response> {
+) -> Result<Option<Actor>, (StatusCode, ClientError)> {
+    let unauthenticated = |message: &str| {
+        (
+            StatusCode::UNAUTHORIZED,
+            ClientError::new(ErrorCode::Unauthenticated, message),
+        )
+    };
     let token = match bearer_token(headers) {
         None => return Ok(None),
         Some(Err(())) => {
-            return Err(unauthorized(
-                format,
+            return Err(unauthenticated(
                 "The Authorization header must be \"Bearer <token>\".",
             ));
         }
         Some(Ok(token)) => token,
     };
-    match auth::authenticate(&state.app, token).await {
+    match auth::authenticate(app, token).await {
         Ok(actor) => Ok(Some(actor)),
         Err(AuthenticationError::Rejected(reason)) => {
             tracing::debug!(reason, "bearer token rejected");
-            Err(unauthorized(
-                format,
+            Err(unauthenticated(
                 "The access token is invalid or has expired. Refresh the session or log in again.",
             ))
         }
@@ -190,9 +233,34 @@ async fn authenticate(
             if presented.code == ErrorCode::InternalServerError {
                 tracing::error!(error = ?error, "authentication failed");
             }
-            Err(format.refusal(status, presented))
+            Err((status, presented))
         }
     }
+}
+
+/// Adds the bearer challenge to a 401.
+pub(super) fn challenge(response: &mut Response) {
+    if response.status() == StatusCode::UNAUTHORIZED {
+        response.headers_mut().insert(
+            header::WWW_AUTHENTICATE,
+            HeaderValue::from_static("Bearer error=\"invalid_token\""),
+        );
+    }
+}
+
+/// [`bearer_actor`], refused in the response's format.
+async fn authenticate(
+    state: &HttpState,
+    headers: &HeaderMap,
+    format: ResponseFormat,
+) -> Result<Option<Actor>, Response> {
+    bearer_actor(&state.app, headers)
+        .await
+        .map_err(|(status, error)| {
+            let mut response = format.refusal(status, error);
+            challenge(&mut response);
+            response
+        })
 }
 
 /// Counts a sensitive call against its address's and account's budgets; over either, the 429
@@ -222,10 +290,7 @@ fn unauthorized(format: ResponseFormat, message: &str) -> Response {
         StatusCode::UNAUTHORIZED,
         ClientError::new(ErrorCode::Unauthenticated, message),
     );
-    response.headers_mut().insert(
-        header::WWW_AUTHENTICATE,
-        HeaderValue::from_static("Bearer error=\"invalid_token\""),
-    );
+    challenge(&mut response);
     response
 }
 

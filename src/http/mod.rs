@@ -5,9 +5,11 @@
 mod backups;
 mod client;
 mod edge;
+mod files;
 mod graphiql;
 mod graphql;
 mod health;
+mod multipart;
 pub mod rate_limit;
 
 use std::time::Duration;
@@ -57,6 +59,7 @@ pub fn router(app: AppState) -> Router {
     let router = graphql
         .merge(graphiql::routes())
         .route("/backups/{id}/download", get(backups::download))
+        .route("/files/{document_id}", get(files::download))
         .route_layer(middleware::from_fn_with_state(
             state.clone(),
             edge::rate_limit,
@@ -119,6 +122,8 @@ fn cors_layer(origins: &[String]) -> Option<CorsLayer> {
             .expose_headers([
                 HeaderName::from_static(REQUEST_ID_HEADER),
                 header::RETRY_AFTER,
+                // The name of a downloaded file (`GET /files/{id}`).
+                header::CONTENT_DISPOSITION,
             ])
             .max_age(Duration::from_secs(3600)),
     )

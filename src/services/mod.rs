@@ -8,6 +8,7 @@ pub mod auth;
 pub mod backups;
 pub mod catalog;
 pub mod charges;
+pub mod documents;
 pub mod error;
 pub mod loans;
 pub mod members;

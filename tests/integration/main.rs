@@ -10,6 +10,7 @@ mod backups;
 mod bootstrap;
 mod cli;
 mod database;
+mod documents;
 mod graphiql;
 mod health;
 mod http;

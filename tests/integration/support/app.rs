@@ -169,6 +169,32 @@ impl TestApp {
             .await
     }
 
+    /// `POST /graphql` as a GraphQL multipart request (uploads): `operations` (one operation or
+    /// a batch), `map` (part name → variable paths), then `files`; with the bearer `token` if
+    /// given.
+    pub async fn post_multipart(
+        &self,
+        operations: &Value,
+        map: &Value,
+        files: &[FilePart<'_>],
+        token: Option<&str>,
+    ) -> RawResponse {
+        let body = multipart_body(operations, map, files);
+        let mut request = Request::builder()
+            .method(Method::POST)
+            .uri("/graphql")
+            .header(
+                header::CONTENT_TYPE,
+                format!("multipart/form-data; boundary={MULTIPART_BOUNDARY}"),
+            )
+            .header(header::CONTENT_LENGTH, body.len());
+        if let Some(token) = token {
+            request = request.header(header::AUTHORIZATION, format!("Bearer {token}"));
+        }
+        self.send(request.body(Body::from(body)).expect("request"))
+            .await
+    }
+
     /// Starts a GraphQL request.
     pub fn gql(&self, query: &str) -> GqlRequest<'_> {
         GqlRequest {
@@ -364,6 +390,7 @@ pub async fn send_through(router: Router, request: Request<Body>) -> RawResponse
 pub struct RawResponse {
     pub status: StatusCode,
     pub headers: HeaderMap,
+    /// The body as JSON (or as a string when it is not JSON).
     pub body: Value,
     /// The body as sent (for files).
     pub bytes: Vec<u8>,
@@ -377,6 +404,49 @@ impl RawResponse {
             .and_then(|value| value.to_str().ok())
             .map(str::to_owned)
     }
+}
+
+/// A file of a GraphQL multipart request: the part's name (as the map names it), the file's
+/// name, the content type the client declares, and the bytes.
+pub struct FilePart<'a> {
+    pub name: &'a str,
+    pub file_name: &'a str,
+    pub content_type: &'a str,
+    pub bytes: &'a [u8],
+}
+
+const MULTIPART_BOUNDARY: &str = "millennium-test-boundary-7f3a";
+
+/// The body of a GraphQL multipart request: `operations`, `map`, then `files`.
+fn multipart_body(operations: &Value, map: &Value, files: &[FilePart<'_>]) -> Vec<u8> {
+    let mut body = Vec::new();
+    let mut part = |disposition: String, content_type: Option<&str>, bytes: &[u8]| {
+        body.extend_from_slice(format!("--{MULTIPART_BOUNDARY}\r\n").as_bytes());
+        body.extend_from_slice(
+            format!("Content-Disposition: form-data; {disposition}\r\n").as_bytes(),
+        );
+        if let Some(content_type) = content_type {
+            body.extend_from_slice(format!("Content-Type: {content_type}\r\n").as_bytes());
+        }
+        body.extend_from_slice(b"\r\n");
+        body.extend_from_slice(bytes);
+        body.extend_from_slice(b"\r\n");
+    };
+    part(
+        "name=\"operations\"".into(),
+        None,
+        operations.to_string().as_bytes(),
+    );
+    part("name=\"map\"".into(), None, map.to_string().as_bytes());
+    for file in files {
+        part(
+            format!("name=\"{}\"; filename=\"{}\"", file.name, file.file_name),
+            Some(file.content_type),
+            file.bytes,
+        );
+    }
+    body.extend_from_slice(format!("--{MULTIPART_BOUNDARY}--\r\n").as_bytes());
+    body
 }
 
 /// A GraphQL response with helpers for assertions.

@@ -281,3 +281,25 @@ pub async fn insert_loan(
         .await
         .expect("insert loan")
 }
+
+/// A document type, inserted directly.
+pub async fn insert_document_type(
+    app: &TestApp,
+    name: &str,
+    active: bool,
+) -> db::document_types::DocumentType {
+    let now = app.state.clock.now();
+    let mut conn = app.conn().await;
+    db::document_types::insert(
+        &mut conn,
+        &db::document_types::DocumentTypeFields {
+            code: name.to_uppercase().replace(' ', "_"),
+            name: name.to_owned(),
+            description: None,
+            is_active: active,
+        },
+        now,
+    )
+    .await
+    .expect("insert document type")
+}

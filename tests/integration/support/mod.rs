@@ -10,6 +10,7 @@ pub mod money;
 pub mod org;
 pub mod process;
 pub mod records;
+pub mod samples;
 pub mod scenario;
 
 pub use app::TestApp;

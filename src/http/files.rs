@@ -10,13 +10,12 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::Response;
 
 use super::HttpState;
-use super::client::request_meta;
+use super::backups::{caller, error};
 use super::edge::error_response;
-use super::graphql::{bearer_actor, challenge};
 use crate::domain::DocumentId;
-use crate::graphql::error::{ClientError, ErrorCode, INTERNAL_MESSAGE, present};
+use crate::graphql::error::{ClientError, ErrorCode, INTERNAL_MESSAGE};
+use crate::services::ServiceError;
 use crate::services::documents::{self, Download};
-use crate::services::{Caller, ServiceError};
 
 pub async fn download(
     State(state): State<HttpState>,
@@ -24,64 +23,42 @@ pub async fn download(
     request: Request,
 ) -> Response {
     let (parts, _) = request.into_parts();
-    let actor = match bearer_actor(&state.app, &parts.headers).await {
-        Ok(Some(actor)) => actor,
-        Ok(None) => {
-            return refused(
-                StatusCode::UNAUTHORIZED,
-                ClientError::new(
-                    ErrorCode::Unauthenticated,
-                    "Files are for logged-in staff: send the access token as \"Bearer <token>\".",
-                ),
-            );
-        }
-        Err((status, error)) => return refused(status, error),
+    let caller = match caller(&state, &parts).await {
+        Ok(caller) => caller,
+        Err(response) => return response,
     };
-    let meta = request_meta(&parts.headers, &parts.extensions, &state.app.config.http);
-    let request_id = meta.request_id.clone();
+    let request_id = caller.meta.request_id.clone();
     let Ok(id) = document_id.parse::<DocumentId>() else {
         return not_found();
     };
-    match documents::download(&state.app, &Caller { actor, meta }, id).await {
+    match documents::download(&state.app, &caller, id).await {
         Ok(download) => file(download),
         Err(ServiceError::NotFound(_)) => not_found(),
-        Err(error) => failed(&error, request_id.as_deref()),
+        Err(failure) => failed(failure, request_id.as_deref()),
     }
 }
 
 /// The one answer for every document the caller may not have.
 fn not_found() -> Response {
-    error_response(
+    error(
         StatusCode::NOT_FOUND,
-        ClientError::new(ErrorCode::NotFound, "Document not found."),
+        ServiceError::NotFound("Document not found.".into()),
     )
 }
 
-fn refused(status: StatusCode, error: ClientError) -> Response {
-    let mut response = error_response(status, error);
-    challenge(&mut response);
-    response
-}
-
-/// A service failure other than not found: internal errors are logged with the request id,
-/// which the client gets too.
-fn failed(error: &ServiceError, request_id: Option<&str>) -> Response {
-    let presented = present(error);
-    let status = match presented.code {
-        ErrorCode::ServiceUnavailable => StatusCode::SERVICE_UNAVAILABLE,
-        ErrorCode::Forbidden => StatusCode::FORBIDDEN,
-        _ => StatusCode::INTERNAL_SERVER_ERROR,
-    };
-    if status != StatusCode::INTERNAL_SERVER_ERROR {
-        return error_response(status, presented);
+/// A service failure other than not found: the database away (503), or an internal error
+/// (500), logged with the request id, which the client gets too.
+fn failed(failure: ServiceError, request_id: Option<&str>) -> Response {
+    if matches!(failure, ServiceError::Unavailable(_)) {
+        return error(StatusCode::SERVICE_UNAVAILABLE, failure);
     }
-    tracing::error!(request_id, error = ?error, "a document could not be served");
-    let error = ClientError::new(ErrorCode::InternalServerError, INTERNAL_MESSAGE);
+    tracing::error!(request_id, error = ?failure, "a document could not be served");
+    let presented = ClientError::new(ErrorCode::InternalServerError, INTERNAL_MESSAGE);
     error_response(
-        status,
+        StatusCode::INTERNAL_SERVER_ERROR,
         match request_id {
-            Some(id) => error.with("requestId", id),
-            None => error,
+            Some(id) => presented.with("requestId", id),
+            None => presented,
         },
     )
 }

@@ -24,7 +24,6 @@ use crate::graphql::sensitive::Account;
 use crate::graphql::{Executed, Inspected, RequestContext};
 use crate::services::auth::{self, AuthenticationError};
 use crate::services::settings;
-use crate::state::AppState;
 
 /// The media type of GraphQL-over-HTTP responses.
 const GRAPHQL_RESPONSE_JSON: &str = "application/graphql-response+json";
@@ -195,32 +194,28 @@ async fn refuse_in_maintenance(
     ))
 }
 
-/// The caller of the bearer token, `None` without one. A token that is not valid is refused
-/// with 401; a failure to check it is 503 (the database is away) or 500 (logged).
-pub(super) async fn bearer_actor(
-    app: &AppState,
+/// The caller of the bearer token, `None` without one; a token that is not valid is refused.
+async fn authenticate(
+    state: &HttpState,
     headers: &HeaderMap,
-) -> Result<Option<Actor>, (StatusCode, ClientError)> {
-    let unauthenticated = |message: &str| {
-        (
-            StatusCode::UNAUTHORIZED,
-            ClientError::new(ErrorCode::Unauthenticated, message),
-        )
-    };
+    format: ResponseFormat,
+) -> Result<Option<Actor>, Response> {
     let token = match bearer_token(headers) {
         None => return Ok(None),
         Some(Err(())) => {
-            return Err(unauthenticated(
+            return Err(unauthorized(
+                format,
                 "The Authorization header must be \"Bearer <token>\".",
             ));
         }
         Some(Ok(token)) => token,
     };
-    match auth::authenticate(app, token).await {
+    match auth::authenticate(&state.app, token).await {
         Ok(actor) => Ok(Some(actor)),
         Err(AuthenticationError::Rejected(reason)) => {
             tracing::debug!(reason, "bearer token rejected");
-            Err(unauthenticated(
+            Err(unauthorized(
+                format,
                 "The access token is invalid or has expired. Refresh the session or log in again.",
             ))
         }
@@ -233,34 +228,9 @@ pub(super) async fn bearer_actor(
             if presented.code == ErrorCode::InternalServerError {
                 tracing::error!(error = ?error, "authentication failed");
             }
-            Err((status, presented))
+            Err(format.refusal(status, presented))
         }
     }
-}
-
-/// Adds the bearer challenge to a 401.
-pub(super) fn challenge(response: &mut Response) {
-    if response.status() == StatusCode::UNAUTHORIZED {
-        response.headers_mut().insert(
-            header::WWW_AUTHENTICATE,
-            HeaderValue::from_static("Bearer error=\"invalid_token\""),
-        );
-    }
-}
-
-/// [`bearer_actor`], refused in the response's format.
-async fn authenticate(
-    state: &HttpState,
-    headers: &HeaderMap,
-    format: ResponseFormat,
-) -> Result<Option<Actor>, Response> {
-    bearer_actor(&state.app, headers)
-        .await
-        .map_err(|(status, error)| {
-            let mut response = format.refusal(status, error);
-            challenge(&mut response);
-            response
-        })
 }
 
 /// Counts a sensitive call against its address's and account's budgets; over either, the 429
@@ -290,7 +260,10 @@ fn unauthorized(format: ResponseFormat, message: &str) -> Response {
         StatusCode::UNAUTHORIZED,
         ClientError::new(ErrorCode::Unauthenticated, message),
     );
-    challenge(&mut response);
+    response.headers_mut().insert(
+        header::WWW_AUTHENTICATE,
+        HeaderValue::from_static("Bearer error=\"invalid_token\""),
+    );
     response
 }
 

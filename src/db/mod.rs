@@ -27,6 +27,7 @@ pub mod schema;
 pub mod scope;
 pub mod sessions;
 pub mod settings;
+pub mod stored_objects;
 mod types;
 pub mod union_members;
 pub mod unions;

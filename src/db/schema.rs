@@ -332,6 +332,14 @@ diesel::table! {
 }
 
 diesel::table! {
+    stored_objects (storage_key) {
+        storage_key -> Text,
+        committed_at -> Nullable<Timestamptz>,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
     union_assignment_history (id) {
         id -> Uuid,
         union_id -> Uuid,
@@ -517,6 +525,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     repayments,
     report_sessions,
     staff_sessions,
+    stored_objects,
     union_assignment_history,
     union_member_documents,
     union_member_reassignments,

@@ -177,12 +177,18 @@ pub async fn upload(
     let file_name = rules::display_name(&input.file_name, examined.kind);
     let issuing_authority = optional(input.issuing_authority.as_deref());
     let key = rules::new_storage_key();
+    let now = state.clock.now();
+    {
+        // In the ledger before the object exists: a crash from here on leaves an object the
+        // sweep can tell from a committed one.
+        let mut conn = state.db.get().await?;
+        db::stored_objects::begin(&mut conn, &key, now).await?;
+    }
     state
         .storage
         .put(&key, input.content)
         .await
         .map_err(ServiceError::internal)?;
-    let now = state.clock.now();
     let new = NewDocument {
         document_type_id,
         storage_key: &key,
@@ -201,6 +207,7 @@ pub async fn upload(
         async move {
             check_target(conn, caller, owner, document_type_id).await?;
             let document = db::documents::insert(conn, owner, new).await?;
+            db::stored_objects::commit(conn, new.storage_key, now).await?;
             audit::change(
                 conn,
                 caller,
@@ -217,10 +224,16 @@ pub async fn upload(
         .scope_boxed()
     })
     .await;
-    if stored.is_err()
-        && let Err(error) = state.storage.delete(&key).await
-    {
-        tracing::error!(key, error = %error, "could not remove the object of a failed upload");
+    if stored.is_err() {
+        match state.storage.delete(&key).await {
+            Ok(()) => {
+                let mut conn = state.db.get().await?;
+                db::stored_objects::forget(&mut conn, &key).await?;
+            }
+            Err(error) => {
+                tracing::error!(key, error = %error, "could not remove the object of a failed upload");
+            }
+        }
     }
     stored
 }
@@ -467,15 +480,19 @@ pub struct OrphanSweep {
     pub objects: usize,
     /// Objects younger than the cutoff, left alone (an upload may be writing its row).
     pub fresh: usize,
-    /// Old objects no document row (live or deleted) refers to, removed.
+    /// Old objects whose upload never committed, removed.
     pub removed: usize,
+    /// Old objects no row refers to any more, kept because their upload committed (a
+    /// restore took their document away; another may bring it back).
+    pub kept: usize,
 }
 
 /// How many keys one database check looks up.
 const SWEEP_BATCH: usize = 500;
 
 /// Removes the objects under `documents/` older than `older_than` that no row of either
-/// documents table refers to. Soft-deleted rows keep their objects (they can be restored).
+/// documents table refers to and whose upload never committed. Soft-deleted rows keep their
+/// objects (they can be restored), and so do objects whose document a restore took away.
 pub async fn remove_orphans(state: &AppState, older_than: TimeDelta) -> ServiceResult<OrphanSweep> {
     let cutoff = state.clock.now() - older_than;
     let mut sweep = OrphanSweep::default();
@@ -491,16 +508,30 @@ pub async fn remove_orphans(state: &AppState, older_than: TimeDelta) -> ServiceR
                 sweep.fresh += 1;
             }
         }
-        let referenced = {
+        let (referenced, committed) = {
             let mut conn = state.db.get().await?;
-            db::documents::referenced_keys(&mut conn, &old).await?
+            (
+                db::documents::referenced_keys(&mut conn, &old).await?,
+                db::stored_objects::committed(&mut conn, &old).await?,
+            )
         };
-        for key in old.iter().filter(|key| !referenced.contains(*key)) {
+        // A committed object no row refers to lost its document to a restore: another restore
+        // may bring it back, so it stays.
+        sweep.kept += old
+            .iter()
+            .filter(|key| !referenced.contains(*key) && committed.contains(*key))
+            .count();
+        for key in old
+            .iter()
+            .filter(|key| !referenced.contains(*key) && !committed.contains(*key))
+        {
             state
                 .storage
                 .delete(key)
                 .await
                 .map_err(ServiceError::internal)?;
+            let mut conn = state.db.get().await?;
+            db::stored_objects::forget(&mut conn, key).await?;
             tracing::info!(key, "removed a stored document that no row refers to");
             sweep.removed += 1;
         }

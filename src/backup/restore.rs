@@ -380,7 +380,8 @@ pub async fn load(
 
 /// The `INSERT` of a chunk of `table`'s rows (a JSON array of arrays), once the backup's
 /// columns are checked against the table's: each value cast from its text to its column's
-/// type, JSON columns taken as JSON.
+/// type, JSON columns taken as JSON. The chunk is parsed once as `jsonb`, where reading the
+/// n-th value of a row is a lookup (with `json`, every value would re-read the row's text).
 async fn insert_statement(
     conn: &mut DbConn,
     table: &Table,
@@ -402,7 +403,7 @@ async fn insert_statement(
         .map(|(index, column)| {
             if column.is_json() {
                 format!(
-                    "CASE WHEN json_typeof(r.v->{index}) = 'null' THEN NULL ELSE (r.v->{index})::{} END",
+                    "CASE WHEN jsonb_typeof(r.v->{index}) = 'null' THEN NULL ELSE (r.v->{index})::{} END",
                     column.sql_type
                 )
             } else {
@@ -414,7 +415,7 @@ async fn insert_statement(
     Ok((
         table.name,
         format!(
-            "INSERT INTO {} ({}) SELECT {} FROM json_array_elements($1::json) AS r(v)",
+            "INSERT INTO {} ({}) SELECT {} FROM jsonb_array_elements($1::jsonb) AS r(v)",
             table.name,
             quoted.join(", "),
             values.join(", ")

@@ -141,8 +141,19 @@ impl TestApp {
     }
 
     /// A connection for direct reads and writes in assertions and set-up.
+    /// Tries again while the pool times out (an app built with a short acquire timeout, on a
+    /// loaded machine).
     pub async fn conn(&self) -> Object<AsyncPgConnection> {
-        self.state.db.get().await.expect("test connection")
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+        loop {
+            match self.state.db.get().await {
+                Ok(conn) => return conn,
+                Err(err) if std::time::Instant::now() >= deadline => {
+                    panic!("test connection: {err:?}")
+                }
+                Err(_) => tokio::time::sleep(std::time::Duration::from_millis(20)).await,
+            }
+        }
     }
 
     /// `GET uri`, without headers.

@@ -233,10 +233,8 @@ async fn write(
                 data_bytes: i64::try_from(written.manifest.data_bytes).unwrap_or(i64::MAX),
                 row_counts: json!(written.manifest.row_counts),
             };
-            let mut record = db::backups::complete(&mut conn, record.id, &done, now).await?;
-            if record.schema_version.is_none() {
-                record.schema_version = Some(written.manifest.schema_version);
-            }
+            // The row comes back whole: its schema version was set when the snapshot began.
+            let record = db::backups::complete(&mut conn, record.id, &done, now).await?;
             tracing::info!(backup = %record.file_name, bytes = done.size_bytes, "backup completed");
             Ok(record)
         }

@@ -12,6 +12,7 @@ use rand::distr::{Alphanumeric, SampleString};
 
 use crate::clock::SystemClock;
 use crate::config::{AppEnv, Config, Secret};
+use crate::db::direct::Direct;
 use crate::db::users::User;
 use crate::db::{self, PoolSettings, StatementCounter};
 use crate::embedded_pg::{EmbeddedOptions, EmbeddedPostgres, PgPrograms};
@@ -284,6 +285,7 @@ pub async fn app_state(config: &Config, database: &Database) -> anyhow::Result<A
     Ok(AppState::new(
         config.clone(),
         pool,
+        Direct::new(database.url().clone()),
         statements,
         &jwt_secret,
         Arc::new(SystemClock),

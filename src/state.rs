@@ -7,6 +7,7 @@ use crate::auth::passwords::Passwords;
 use crate::auth::tokens::TokenKeys;
 use crate::clock::Clock;
 use crate::config::{Config, Secret};
+use crate::db::direct::Direct;
 use crate::db::{DbPool, StatementCounter};
 use crate::storage::Storage;
 
@@ -14,6 +15,8 @@ use crate::storage::Storage;
 pub struct AppState {
     pub config: Arc<Config>,
     pub db: DbPool,
+    /// Sessions outside the pool, for what it cannot send (a restore's `COPY`).
+    pub direct: Direct,
     pub clock: Arc<dyn Clock>,
     pub tokens: Arc<TokenKeys>,
     pub passwords: Passwords,
@@ -27,6 +30,7 @@ impl AppState {
     pub fn new(
         config: Config,
         db: DbPool,
+        direct: Direct,
         statements: StatementCounter,
         jwt_secret: &Secret,
         clock: Arc<dyn Clock>,
@@ -36,6 +40,7 @@ impl AppState {
         Self {
             config: Arc::new(config),
             db,
+            direct,
             clock,
             tokens: Arc::new(TokenKeys::new(jwt_secret)),
             passwords,

@@ -4,10 +4,11 @@
 //! one index entry and one lookup per inserted row.
 
 use diesel::QueryableByName;
-use diesel::sql_types::{Array, Text};
+use diesel::sql_types::Text;
 use diesel_async::RunQueryDsl;
 
 use crate::db::DbConn;
+use crate::db::direct::DirectSession;
 
 /// A column and its SQL type as `format_type` writes it (`numeric(14,2)`, `uuid`, …).
 #[derive(Debug, Clone, PartialEq, Eq, QueryableByName)]
@@ -35,23 +36,34 @@ pub fn quote(name: &str) -> String {
     format!("\"{}\"", name.replace('"', "\"\""))
 }
 
+const COLUMNS: &str =
+    "SELECT a.attname::text AS name, format_type(a.atttypid, a.atttypmod) AS sql_type
+                          FROM pg_attribute a
+                         WHERE a.attrelid = to_regclass($1) AND a.attnum > 0 AND NOT a.attisdropped
+                         ORDER BY a.attnum";
+
 /// The columns of `table`, in order.
 pub async fn columns(conn: &mut DbConn, table: &str) -> diesel::QueryResult<Vec<Column>> {
-    diesel::sql_query(
-        "SELECT a.attname::text AS name, format_type(a.atttypid, a.atttypmod) AS sql_type
-           FROM pg_attribute a
-          WHERE a.attrelid = to_regclass($1) AND a.attnum > 0 AND NOT a.attisdropped
-          ORDER BY a.attnum",
-    )
-    .bind::<Text, _>(table)
-    .load(conn)
-    .await
+    diesel::sql_query(COLUMNS)
+        .bind::<Text, _>(table)
+        .load(conn)
+        .await
 }
 
-#[derive(QueryableByName)]
-struct Statement {
-    #[diesel(sql_type = Text)]
-    sql: String,
+/// [`columns`], read in a direct session.
+pub async fn columns_in(
+    session: &DirectSession,
+    table: &str,
+) -> Result<Vec<Column>, tokio_postgres::Error> {
+    let rows = session.rows(COLUMNS, &[&table]).await?;
+    rows.iter()
+        .map(|row| {
+            Ok(Column {
+                name: row.try_get(0)?,
+                sql_type: row.try_get(1)?,
+            })
+        })
+        .collect()
 }
 
 /// The statements that take the keys, foreign keys and indexes of `tables` away, and those that
@@ -64,18 +76,15 @@ pub struct Indexing {
 
 /// Reads the current definitions of the keys, foreign keys (also those of other tables that
 /// refer to `tables`) and indexes of `tables`.
-pub async fn indexing(conn: &mut DbConn, tables: &[&str]) -> diesel::QueryResult<Indexing> {
-    let tables: Vec<String> = tables.iter().map(|name| (*name).to_owned()).collect();
-    let load = async |conn: &mut DbConn, sql: &'static str| -> diesel::QueryResult<Vec<String>> {
-        let rows: Vec<Statement> = diesel::sql_query(sql)
-            .bind::<Array<Text>, _>(&tables)
-            .load(conn)
-            .await?;
-        Ok(rows.into_iter().map(|row| row.sql).collect())
-    };
+pub async fn indexing(
+    session: &DirectSession,
+    tables: &[&str],
+) -> Result<Indexing, tokio_postgres::Error> {
+    let load =
+        async |session: &DirectSession, sql: &'static str| session.texts(sql, &[&tables]).await;
     // Foreign keys first, then the keys they rest on, then plain indexes.
     let drop_foreign = load(
-        conn,
+        session,
         "SELECT format('ALTER TABLE %s DROP CONSTRAINT %I', c.conrelid::regclass, c.conname) AS sql
            FROM pg_constraint c
           WHERE c.contype = 'f'
@@ -84,7 +93,7 @@ pub async fn indexing(conn: &mut DbConn, tables: &[&str]) -> diesel::QueryResult
     )
     .await?;
     let create_foreign = load(
-        conn,
+        session,
         "SELECT format('ALTER TABLE %s ADD CONSTRAINT %I %s', c.conrelid::regclass, c.conname,
                        pg_get_constraintdef(c.oid)) AS sql
            FROM pg_constraint c
@@ -94,7 +103,7 @@ pub async fn indexing(conn: &mut DbConn, tables: &[&str]) -> diesel::QueryResult
     )
     .await?;
     let drop_keys = load(
-        conn,
+        session,
         "SELECT format('ALTER TABLE %s DROP CONSTRAINT %I', c.conrelid::regclass, c.conname) AS sql
            FROM pg_constraint c
           WHERE c.contype IN ('p', 'u') AND c.conrelid::regclass::text = ANY($1)
@@ -102,7 +111,7 @@ pub async fn indexing(conn: &mut DbConn, tables: &[&str]) -> diesel::QueryResult
     )
     .await?;
     let create_keys = load(
-        conn,
+        session,
         "SELECT format('ALTER TABLE %s ADD CONSTRAINT %I %s', c.conrelid::regclass, c.conname,
                        pg_get_constraintdef(c.oid)) AS sql
            FROM pg_constraint c
@@ -111,7 +120,7 @@ pub async fn indexing(conn: &mut DbConn, tables: &[&str]) -> diesel::QueryResult
     )
     .await?;
     let drop_indexes = load(
-        conn,
+        session,
         "SELECT format('DROP INDEX %s', i.indexrelid::regclass) AS sql
            FROM pg_index i
           WHERE i.indrelid::regclass::text = ANY($1)
@@ -120,7 +129,7 @@ pub async fn indexing(conn: &mut DbConn, tables: &[&str]) -> diesel::QueryResult
     )
     .await?;
     let create_indexes = load(
-        conn,
+        session,
         "SELECT pg_get_indexdef(i.indexrelid) AS sql
            FROM pg_index i
           WHERE i.indrelid::regclass::text = ANY($1)
@@ -135,9 +144,12 @@ pub async fn indexing(conn: &mut DbConn, tables: &[&str]) -> diesel::QueryResult
 }
 
 /// Runs `statements` one by one.
-pub async fn run(conn: &mut DbConn, statements: &[String]) -> diesel::QueryResult<()> {
+pub async fn run(
+    session: &DirectSession,
+    statements: &[String],
+) -> Result<(), tokio_postgres::Error> {
     for statement in statements {
-        diesel::sql_query(statement).execute(&mut *conn).await?;
+        session.batch(statement).await?;
     }
     Ok(())
 }

@@ -3,9 +3,9 @@
 //!
 //! - [`format`]: the file's layout — header, tables of rows, and the manifest last.
 //! - [`export`]: rows read in chunks through a cursor of one repeatable-read snapshot,
-//!   encoded by PostgreSQL (`row_to_json`), compressed and stored part by part.
+//!   encoded by PostgreSQL (`json_build_array`), compressed and stored part by part.
 //! - [`restore`]: a reader that checks the file (gzip, layout, schema version, row counts,
-//!   SHA-256) and a loader that inserts chunks through `json_populate_recordset` inside the
+//!   SHA-256) and a loader that streams the rows through `COPY … FROM STDIN` inside the
 //!   caller's transaction, so a restore is all or nothing.
 //!
 //! What a backup is in the service — records, who may, the schedule — is
@@ -27,6 +27,9 @@ pub enum BackupError {
     Invalid(String),
     #[error("the database failed: {0}")]
     Database(#[from] diesel::result::Error),
+    /// In the direct session of a restore.
+    #[error("the database failed: {0}")]
+    Session(#[from] tokio_postgres::Error),
     #[error(transparent)]
     Storage(#[from] StorageError),
     #[error("reading or writing the backup failed: {0}")]

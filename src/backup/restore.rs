@@ -1,18 +1,22 @@
 //! Reading a backup: [`Reader`] walks the file line by line and checks it as it goes (gzip
 //! integrity, layout, known tables in order, row counts, the manifest's SHA-256 of the data);
-//! [`verify`] reads a whole file that way without touching the database, and [`load`] inserts
-//! its rows in chunks within the caller's transaction, which the caller commits only when the
-//! reader has reached a manifest that matches.
+//! [`verify`] reads a whole file that way without touching the database, and [`load`] streams
+//! its rows into `COPY … FROM STDIN` (each JSON row rewritten as a line of `COPY`'s text format)
+//! within the caller's transaction, which the caller commits only when the reader has reached a
+//! manifest that matches.
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
 use async_compression::tokio::bufread::GzipDecoder;
-use diesel::sql_types::Text;
-use diesel_async::RunQueryDsl;
+use bytes::{BufMut, Bytes, BytesMut};
+use futures_util::SinkExt;
+use serde_json::value::RawValue;
 use sha2::{Digest, Sha256};
 use tokio::io::{AsyncBufReadExt, AsyncRead, BufReader, ReadBuf};
+use tokio_postgres::CopyInSink;
 
 use super::catalog;
 use super::format::{
@@ -20,15 +24,10 @@ use super::format::{
 };
 use super::progress::Progress;
 use super::{BackupError, hex};
-use crate::db::DbConn;
+use crate::db::direct::DirectSession;
 
 /// The compressed bytes of a backup, from a file or the object store.
 pub type Source = Pin<Box<dyn AsyncRead + Send>>;
-
-/// Rows per `INSERT` when loading …
-const INSERT_ROWS: usize = 2_000;
-/// … unless their JSON reaches this size first.
-const INSERT_BYTES: usize = 4 * 1024 * 1024;
 
 /// Counts and hashes the compressed bytes as they are read, and reports them to the progress.
 struct Tally<'p> {
@@ -345,32 +344,37 @@ pub fn check_schema(header: &Header, schema_version: &str) -> Result<(), BackupE
     Ok(())
 }
 
-/// Inserts the rows of `source` into emptied tables, within the caller's transaction on
-/// `conn`; the caller commits only on `Ok`.
+/// Loads the rows of `source` into emptied tables with `COPY … FROM STDIN`, within the
+/// caller's transaction on `session` (which truncated them: the rows are written frozen); the
+/// caller commits only on `Ok`.
 pub async fn load(
-    conn: &mut DbConn,
+    session: &DirectSession,
     source: Source,
     schema_version: &str,
     progress: &Progress,
 ) -> Result<Verified, BackupError> {
     let mut reader = Reader::open(source, progress).await?;
     check_schema(reader.header(), schema_version)?;
-    let mut batch = Batch::default();
+    let mut copy: Option<Copy> = None;
     loop {
         match reader.next().await? {
             Item::Table(table, columns) => {
-                batch.flush(conn).await?;
+                if let Some(done) = copy.take() {
+                    done.finish().await?;
+                }
                 progress.stage(table.name);
-                batch.insert = Some(insert_statement(conn, table, &columns).await?);
+                copy = Some(Copy::start(session, table, &columns).await?);
             }
             Item::Row(row) => {
-                batch.push(row);
-                if batch.rows >= INSERT_ROWS || batch.json.len() >= INSERT_BYTES {
-                    batch.flush(conn).await?;
-                }
+                let Some(copy) = copy.as_mut() else {
+                    unreachable!("the reader returns rows only within a table");
+                };
+                copy.push(row).await?;
             }
             Item::End => {
-                batch.flush(conn).await?;
+                if let Some(done) = copy.take() {
+                    done.finish().await?;
+                }
                 break;
             }
         }
@@ -378,91 +382,155 @@ pub async fn load(
     finished(&reader)
 }
 
-/// The `INSERT` of a chunk of `table`'s rows (a JSON array of arrays), once the backup's
-/// columns are checked against the table's: each value cast from its text to its column's
-/// type, JSON columns taken as JSON. The chunk is parsed once as `jsonb`, where reading the
-/// n-th value of a row is a lookup (with `json`, every value would re-read the row's text).
-async fn insert_statement(
-    conn: &mut DbConn,
-    table: &Table,
-    columns: &[String],
-) -> Result<(&'static str, String), BackupError> {
-    let actual = catalog::columns(conn, table.name).await?;
-    let names: Vec<&str> = actual.iter().map(|column| column.name.as_str()).collect();
-    if names != columns {
-        return Err(BackupError::invalid(format!(
-            "The backup's columns of {} ({}) are not the table's ({}).",
-            table.name,
-            columns.join(", "),
-            names.join(", ")
-        )));
-    }
-    let values: Vec<String> = actual
-        .iter()
-        .enumerate()
-        .map(|(index, column)| {
-            if column.is_json() {
-                format!(
-                    "CASE WHEN jsonb_typeof(r.v->{index}) = 'null' THEN NULL ELSE (r.v->{index})::{} END",
-                    column.sql_type
-                )
-            } else {
-                format!("(r.v->>{index})::{}", column.sql_type)
-            }
-        })
-        .collect();
-    let quoted: Vec<String> = actual.iter().map(catalog::Column::quoted).collect();
-    Ok((
-        table.name,
-        format!(
-            "INSERT INTO {} ({}) SELECT {} FROM jsonb_array_elements($1::jsonb) AS r(v)",
-            table.name,
-            quoted.join(", "),
-            values.join(", ")
-        ),
-    ))
+/// How many bytes of `COPY` data are sent at a time.
+const COPY_CHUNK: usize = 1024 * 1024;
+
+/// One table's rows on their way into `COPY … FROM STDIN`, converted from the backup's JSON
+/// arrays to `COPY`'s text format.
+struct Copy {
+    table: &'static str,
+    /// Which columns take their value as JSON text.
+    json: Vec<bool>,
+    sink: Pin<Box<CopyInSink<Bytes>>>,
+    buffer: BytesMut,
+    rows: u64,
 }
 
-/// Rows of one table waiting to be inserted, as one JSON array.
-#[derive(Default)]
-struct Batch {
-    /// The table and the statement that inserts its rows.
-    insert: Option<(&'static str, String)>,
-    json: Vec<u8>,
-    rows: usize,
-}
-
-impl Batch {
-    fn push(&mut self, row: &[u8]) {
-        self.json.push(if self.rows == 0 { b'[' } else { b',' });
-        self.json.extend_from_slice(row);
-        self.rows += 1;
-    }
-
-    async fn flush(&mut self, conn: &mut DbConn) -> Result<(), BackupError> {
-        let Some((table, insert)) = &self.insert else {
-            return Ok(());
-        };
-        if self.rows == 0 {
-            return Ok(());
+impl Copy {
+    /// Starts the `COPY` of `table`, once the backup's columns are checked against the table's.
+    async fn start(
+        session: &DirectSession,
+        table: &'static Table,
+        columns: &[String],
+    ) -> Result<Self, BackupError> {
+        let actual = catalog::columns_in(session, table.name).await?;
+        let names: Vec<&str> = actual.iter().map(|column| column.name.as_str()).collect();
+        if names != columns {
+            return Err(BackupError::invalid(format!(
+                "The backup's columns of {} ({}) are not the table's ({}).",
+                table.name,
+                columns.join(", "),
+                names.join(", ")
+            )));
         }
-        self.json.push(b']');
-        let json = String::from_utf8(std::mem::take(&mut self.json)).map_err(|_| {
-            BackupError::invalid("The backup file is damaged: a row is not UTF-8 text.")
+        let quoted: Vec<String> = actual.iter().map(catalog::Column::quoted).collect();
+        let sql = format!(
+            "COPY {} ({}) FROM STDIN WITH (FREEZE)",
+            table.name,
+            quoted.join(", ")
+        );
+        let sink = session.copy_in(&sql).await?;
+        Ok(Self {
+            table: table.name,
+            json: actual.iter().map(catalog::Column::is_json).collect(),
+            sink: Box::pin(sink),
+            buffer: BytesMut::with_capacity(COPY_CHUNK + MAX_LINE_BYTES.min(COPY_CHUNK)),
+            rows: 0,
+        })
+    }
+
+    async fn push(&mut self, row: &[u8]) -> Result<(), BackupError> {
+        copy_line(row, &self.json, &mut self.buffer).map_err(|problem| {
+            BackupError::invalid(format!(
+                "The backup file is damaged: a row of {} {problem}.",
+                self.table
+            ))
         })?;
-        self.rows = 0;
-        diesel::sql_query(insert.as_str())
-            .bind::<Text, _>(json)
-            .execute(conn)
-            .await
-            .map_err(|err| match err {
-                diesel::result::Error::DatabaseError(_, info) => BackupError::invalid(format!(
-                    "The backup's rows of {table} cannot be restored: {}",
-                    info.message()
-                )),
-                other => other.into(),
-            })?;
+        self.rows += 1;
+        if self.buffer.len() >= COPY_CHUNK {
+            let chunk = self.buffer.split().freeze();
+            self.sink
+                .send(chunk)
+                .await
+                .map_err(|err| self.refused(err))?;
+        }
         Ok(())
+    }
+
+    async fn finish(mut self) -> Result<(), BackupError> {
+        if !self.buffer.is_empty() {
+            let chunk = self.buffer.split().freeze();
+            self.sink
+                .send(chunk)
+                .await
+                .map_err(|err| self.refused(err))?;
+        }
+        let copied = self
+            .sink
+            .as_mut()
+            .finish()
+            .await
+            .map_err(|err| self.refused(err))?;
+        if copied != self.rows {
+            return Err(BackupError::invalid(format!(
+                "The backup's {} rows of {} were loaded as {copied}.",
+                self.rows, self.table
+            )));
+        }
+        Ok(())
+    }
+
+    /// The database refused the rows: a value that does not fit its column.
+    fn refused(&self, err: tokio_postgres::Error) -> BackupError {
+        match err.as_db_error() {
+            Some(db) => BackupError::invalid(format!(
+                "The backup's rows of {} cannot be restored: {}",
+                self.table,
+                db.message()
+            )),
+            None => err.into(),
+        }
+    }
+}
+
+/// Appends a backup row (a JSON array of the values of `json.len()` columns) to `out` as a
+/// line of `COPY`'s text format: `\N` for null, a string's text, a JSON column's JSON, the text
+/// of a number or boolean — escaped, separated by tabs. Says what is wrong with a row that
+/// is not such an array.
+fn copy_line(row: &[u8], json: &[bool], out: &mut BytesMut) -> Result<(), String> {
+    let values: Vec<&RawValue> =
+        serde_json::from_slice(row).map_err(|err| format!("is not a JSON array ({err})"))?;
+    if values.len() != json.len() {
+        return Err(format!(
+            "has {} values for {} columns",
+            values.len(),
+            json.len()
+        ));
+    }
+    for (index, (value, &is_json)) in values.iter().zip(json).enumerate() {
+        if index > 0 {
+            out.put_u8(b'\t');
+        }
+        let raw = value.get();
+        if raw == "null" {
+            out.put_slice(b"\\N");
+        } else if !is_json && raw.starts_with('"') {
+            let text: Cow<'_, str> = serde_json::from_str(raw)
+                .map_err(|err| format!("has a value that is not a JSON string ({err})"))?;
+            copy_escape(text.as_bytes(), out);
+        } else {
+            copy_escape(raw.as_bytes(), out);
+        }
+    }
+    out.put_u8(b'\n');
+    Ok(())
+}
+
+/// `text` escaped for `COPY`'s text format: backslash, newline, carriage return and tab.
+fn copy_escape(text: &[u8], out: &mut BytesMut) {
+    let special = |b: &u8| matches!(b, b'\\' | b'\n' | b'\r' | b'\t');
+    if !text.iter().any(special) {
+        out.put_slice(text);
+        return;
+    }
+    for &b in text {
+        match b {
+            b'\\' => out.put_slice(b"\\\\"),
+            b'\n' => out.put_slice(b"\\n"),
+            b'\r' => out.put_slice(b"\\r"),
+            b'\t' => out.put_slice(b"\\t"),
+            other => out.put_u8(other),
+        }
     }
 }
 
@@ -566,6 +634,49 @@ mod tests {
         assert!(message(check(wrong_count).await).contains("row counts"));
         let other_json = gzip(&[b"{\"data\":{\"users\":[]}}\n".to_vec()]);
         assert!(message(check(other_json).await).contains("not a Millennium backup"));
+    }
+
+    fn line(row: &str, json: &[bool]) -> Result<String, String> {
+        let mut out = BytesMut::new();
+        copy_line(row.as_bytes(), json, &mut out)?;
+        Ok(String::from_utf8(out.to_vec()).expect("utf-8"))
+    }
+
+    #[test]
+    fn a_row_becomes_a_copy_line_with_its_text_escaped() {
+        let row = r#"["a\tb\nc\\d \"q\" é\u00e9", null, 12.50, true, "\\N", "", "2026-01-02T03:04:05+00:00"]"#;
+        assert_eq!(
+            line(row, &[false; 7]).expect("row"),
+            "a\\tb\\nc\\\\d \"q\" éé\t\\N\t12.50\ttrue\t\\\\N\t\t2026-01-02T03:04:05+00:00\n"
+        );
+    }
+
+    #[test]
+    fn a_json_column_keeps_its_json_and_a_null_stays_null() {
+        let row = r#"[{"note": "x\ty", "n": [1, null]}, "just text", null]"#;
+        assert_eq!(
+            line(row, &[true, true, true]).expect("row"),
+            "{\"note\": \"x\\\\ty\", \"n\": [1, null]}\t\"just text\"\t\\N\n"
+        );
+    }
+
+    #[test]
+    fn a_row_that_does_not_fit_the_columns_is_refused() {
+        assert!(
+            line("[1, 2]", &[false; 3])
+                .expect_err("refused")
+                .contains("2 values for 3 columns")
+        );
+        assert!(
+            line("{\"a\": 1}", &[false])
+                .expect_err("refused")
+                .contains("not a JSON array")
+        );
+        assert!(
+            line("[1, 2", &[false; 2])
+                .expect_err("refused")
+                .contains("not a JSON array")
+        );
     }
 
     #[tokio::test]

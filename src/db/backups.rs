@@ -344,9 +344,10 @@ pub async fn schema_version(conn: &mut DbConn) -> QueryResult<String> {
         #[diesel(sql_type = Text)]
         version: String,
     }
-    let version: Version =
-        diesel::sql_query("SELECT max(version)::text AS version FROM __diesel_schema_migrations")
-            .get_result(conn)
-            .await?;
+    let version: Version = diesel::sql_query(SCHEMA_VERSION).get_result(conn).await?;
     Ok(version.version)
 }
+
+/// The query of [`schema_version`].
+pub const SCHEMA_VERSION: &str =
+    "SELECT max(version)::text AS version FROM __diesel_schema_migrations";

@@ -12,6 +12,7 @@ pub mod constraints;
 pub mod contents;
 pub mod counters;
 pub mod databases;
+pub mod direct;
 pub mod document_types;
 pub mod documents;
 pub mod job_leases;

@@ -7,6 +7,7 @@ use serde_json::Value;
 use uuid::Uuid;
 
 use super::RequestMeta;
+use crate::db::direct::DirectSession;
 use crate::db::{self, DbConn};
 use crate::domain::UserId;
 use crate::domain::audit::AuditAction;
@@ -102,4 +103,35 @@ pub async fn record(
         },
     )
     .await
+}
+
+/// [`record`], in a direct session (a restore's transaction).
+pub async fn record_in(
+    session: &DirectSession,
+    meta: &RequestMeta,
+    actor: Option<UserId>,
+    event: &AuditEvent<'_>,
+    now: DateTime<Utc>,
+) -> Result<(), tokio_postgres::Error> {
+    session
+        .execute(
+            "INSERT INTO audit_logs (actor_user_id, action, entity_name, entity_id, before, after,
+                                     metadata, ip_address, user_agent, request_id, created_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+            &[
+                &actor.map(|actor| actor.0),
+                &event.action.as_str(),
+                &event.entity_name,
+                &event.entity_id,
+                &event.before,
+                &event.after,
+                &event.metadata,
+                &meta.ip_address,
+                &meta.user_agent,
+                &meta.request_id,
+                &now,
+            ],
+        )
+        .await?;
+    Ok(())
 }

@@ -11,8 +11,6 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use chrono::TimeDelta;
-use diesel::sql_types::{Text, Uuid as SqlUuid};
-use diesel_async::RunQueryDsl;
 use futures_util::TryStreamExt;
 use scoped_futures::ScopedFutureExt;
 use serde_json::json;
@@ -25,11 +23,12 @@ use crate::backup::format::{self, Contents, TABLES};
 use crate::backup::progress::Progress;
 use crate::backup::restore::{self, Source, Verified};
 use crate::backup::{BackupError, catalog};
+use crate::db;
 use crate::db::backups::{
     BackupFilter, BackupRecord, BackupSchedule, Completion, NewBackup, ScheduleFields,
 };
+use crate::db::direct::DirectSession;
 use crate::db::page::{Page, Paged};
-use crate::db::{self, DbConn};
 use crate::domain::audit::{AuditAction, ENTITY_BACKUP, ENTITY_BACKUP_SCHEDULE, ENTITY_SYSTEM};
 use crate::domain::backups::{self as rules, BackupFrequency, BackupKind, BackupStatus};
 use crate::domain::permissions::{self, Actor};
@@ -529,33 +528,33 @@ pub async fn restore(
     )
     .await?;
     let source = open(state, &target).await?;
-    let mut conn = state.db.get().await?;
+    let session = state.direct.connect().await.map_err(BackupError::from)?;
     let now = state.clock.now();
     let backup = match &target {
         Target::Record(record) => json!({ "id": record.id, "fileName": record.file_name }),
         Target::File(path) => json!({ "file": path.display().to_string() }),
     };
-    let (manifest, caller_kept) = conn
-        .build_transaction()
-        .read_committed()
-        .run(async |conn| {
-            let (manifest, caller_kept) = replace(conn, source, actor, progress).await?;
-            // In the same transaction: the audit log now is the backup's, plus this entry.
-            let event =
-                AuditEvent::new(AuditAction::SystemRestored, ENTITY_SYSTEM, None).metadata(json!({
-                    "backup": backup,
-                    "createdAt": manifest.created_at,
-                    "createdBy": manifest.created_by,
-                    "rowCounts": manifest.row_counts,
-                    "safetyBackup": { "id": safety.id, "fileName": safety.file_name },
-                    "sessionsCleared": !manifest.contents.include_sessions,
-                    "restoredBy": author.name,
-                }));
-            let actor_id = actor.map(|actor| actor.user_id).filter(|_| caller_kept);
-            audit::record(conn, &author.meta, actor_id, &event, now).await?;
-            Ok::<_, ServiceError>((manifest, caller_kept))
-        })
-        .await?;
+    session
+        .batch("BEGIN ISOLATION LEVEL READ COMMITTED")
+        .await
+        .map_err(BackupError::from)?;
+    // Dropping the session on an error closes it, which rolls the transaction back.
+    let (manifest, caller_kept) = replace(&session, source, actor, progress).await?;
+    // In the same transaction: the audit log now is the backup's, plus this entry.
+    let event = AuditEvent::new(AuditAction::SystemRestored, ENTITY_SYSTEM, None).metadata(json!({
+        "backup": backup,
+        "createdAt": manifest.created_at,
+        "createdBy": manifest.created_by,
+        "rowCounts": manifest.row_counts,
+        "safetyBackup": { "id": safety.id, "fileName": safety.file_name },
+        "sessionsCleared": !manifest.contents.include_sessions,
+        "restoredBy": author.name,
+    }));
+    let actor_id = actor.map(|actor| actor.user_id).filter(|_| caller_kept);
+    audit::record_in(&session, &author.meta, actor_id, &event, now)
+        .await
+        .map_err(BackupError::from)?;
+    session.batch("COMMIT").await.map_err(BackupError::from)?;
     let sessions_cleared = !manifest.contents.include_sessions;
     Ok(Restored {
         manifest,
@@ -565,52 +564,43 @@ pub async fn restore(
     })
 }
 
-#[derive(diesel::QueryableByName)]
-struct Json {
-    #[diesel(sql_type = Text)]
-    json: String,
-}
-
 /// Inside the restore's transaction: empties every table of the backup format, loads the
 /// backup, and keeps the restoring administrator's account and session.
 async fn replace(
-    conn: &mut DbConn,
+    session: &DirectSession,
     source: Source,
     actor: Option<&Actor>,
     progress: &Progress,
 ) -> Result<(format::Manifest, bool), BackupError> {
-    diesel::sql_query("SET LOCAL statement_timeout = 0")
-        .execute(&mut *conn)
+    session
+        .batch("SET LOCAL statement_timeout = 0; SET LOCAL maintenance_work_mem = '256MB'")
         .await?;
     let kept = match actor {
-        Some(actor) => Some(capture(conn, actor).await?),
+        Some(actor) => Some(capture(session, actor).await?),
         None => None,
     };
-    let schema_version = db::backups::schema_version(conn).await?;
+    let schema_version = session.text(db::backups::SCHEMA_VERSION, &[]).await?;
     let names: Vec<&str> = TABLES.iter().map(|table| table.name).collect();
     // Loaded without keys, foreign keys and indexes, then built again in bulk: several times
     // faster than maintaining them row by row, and still all in this one transaction.
-    let indexing = catalog::indexing(conn, &names).await?;
-    diesel::sql_query("SET LOCAL maintenance_work_mem = '256MB'")
-        .execute(&mut *conn)
+    let indexing = catalog::indexing(session, &names).await?;
+    session
+        .batch(&format!("TRUNCATE {}", names.join(", ")))
         .await?;
-    diesel::sql_query(format!("TRUNCATE {}", names.join(", ")))
-        .execute(&mut *conn)
-        .await?;
-    catalog::run(conn, &indexing.drop).await?;
-    let verified = restore::load(conn, source, &schema_version, progress).await?;
+    catalog::run(session, &indexing.drop).await?;
+    let verified = restore::load(session, source, &schema_version, progress).await?;
     progress.stage("building the indexes");
-    catalog::run(conn, &indexing.create)
+    catalog::run(session, &indexing.create)
         .await
-        .map_err(|err| match err {
-            diesel::result::Error::DatabaseError(_, info) => BackupError::invalid(format!(
+        .map_err(|err| match err.as_db_error() {
+            Some(db) => BackupError::invalid(format!(
                 "The backup's rows break a rule of the database: {}",
-                info.message()
+                db.message()
             )),
-            other => other.into(),
+            None => err.into(),
         })?;
     let caller_kept = match (actor, kept) {
-        (Some(_), Some(kept)) => keep(conn, &kept).await?,
+        (Some(_), Some(kept)) => keep(session, &kept).await?,
         _ => false,
     };
     Ok((verified.manifest, caller_kept))
@@ -622,68 +612,66 @@ struct Kept {
     sessions: String,
 }
 
-async fn capture(conn: &mut DbConn, actor: &Actor) -> Result<Kept, BackupError> {
-    let user: Json =
-        diesel::sql_query("SELECT row_to_json(u)::text AS json FROM users u WHERE u.id = $1")
-            .bind::<SqlUuid, _>(actor.user_id.0)
-            .get_result(&mut *conn)
-            .await?;
-    let sessions: Json = diesel::sql_query(
-        "SELECT COALESCE(json_agg(s), '[]')::text AS json FROM staff_sessions s
-          WHERE s.user_id = $1 AND s.family_id = $2",
-    )
-    .bind::<SqlUuid, _>(actor.user_id.0)
-    .bind::<SqlUuid, _>(actor.session_id.0)
-    .get_result(&mut *conn)
-    .await?;
-    Ok(Kept {
-        user: user.json,
-        sessions: sessions.json,
-    })
+async fn capture(session: &DirectSession, actor: &Actor) -> Result<Kept, BackupError> {
+    let user = session
+        .text(
+            "SELECT row_to_json(u)::text FROM users u WHERE u.id = $1",
+            &[&actor.user_id.0],
+        )
+        .await?;
+    let sessions = session
+        .text(
+            "SELECT COALESCE(json_agg(s), '[]')::text FROM staff_sessions s
+              WHERE s.user_id = $1 AND s.family_id = $2",
+            &[&actor.user_id.0, &actor.session_id.0],
+        )
+        .await?;
+    Ok(Kept { user, sessions })
 }
 
 /// Puts the administrator's account (as it is now: password, role, unlocked) and session back
 /// after the load; `false` when another live account of the backup holds their email.
-async fn keep(conn: &mut DbConn, kept: &Kept) -> Result<bool, BackupError> {
-    let restored = diesel::sql_query(
-        "UPDATE users u SET email = k.email, password_hash = k.password_hash, role = k.role,
-                is_active = true, supervisor_id = NULL, locked_until = NULL,
-                failed_login_count = 0, deleted_at = NULL
-           FROM json_populate_record(NULL::users, $1::json) k
-          WHERE u.id = k.id
-            AND NOT EXISTS (SELECT 1 FROM users o WHERE o.email = k.email AND o.id <> k.id
-                                                    AND o.deleted_at IS NULL)",
-    )
-    .bind::<Text, _>(&kept.user)
-    .execute(&mut *conn)
-    .await?;
-    let present = restored == 1
-        || diesel::sql_query(
-            "INSERT INTO users SELECT * FROM json_populate_record(NULL::users, $1::json) k
-              WHERE NOT EXISTS (SELECT 1 FROM users u WHERE u.id = k.id)
-                AND NOT EXISTS (SELECT 1 FROM users o WHERE o.email = k.email
+async fn keep(session: &DirectSession, kept: &Kept) -> Result<bool, BackupError> {
+    let restored = session
+        .execute(
+            "UPDATE users u SET email = k.email, password_hash = k.password_hash, role = k.role,
+                    is_active = true, supervisor_id = NULL, locked_until = NULL,
+                    failed_login_count = 0, deleted_at = NULL
+               FROM json_populate_record(NULL::users, $1::text::json) k
+              WHERE u.id = k.id
+                AND NOT EXISTS (SELECT 1 FROM users o WHERE o.email = k.email AND o.id <> k.id
                                                         AND o.deleted_at IS NULL)",
+            &[&kept.user],
         )
-        .bind::<Text, _>(&kept.user)
-        .execute(&mut *conn)
-        .await?
+        .await?;
+    let present = restored == 1
+        || session
+            .execute(
+                "INSERT INTO users SELECT * FROM json_populate_record(NULL::users, $1::text::json) k
+                  WHERE NOT EXISTS (SELECT 1 FROM users u WHERE u.id = k.id)
+                    AND NOT EXISTS (SELECT 1 FROM users o WHERE o.email = k.email
+                                                            AND o.deleted_at IS NULL)",
+                &[&kept.user],
+            )
+            .await?
             == 1;
     if !present {
         return Ok(false);
     }
-    diesel::sql_query(
-        "DELETE FROM staff_sessions WHERE id IN
-           (SELECT id FROM json_populate_recordset(NULL::staff_sessions, $1::json))",
-    )
-    .bind::<Text, _>(&kept.sessions)
-    .execute(&mut *conn)
-    .await?;
-    diesel::sql_query(
-        "INSERT INTO staff_sessions SELECT * FROM json_populate_recordset(NULL::staff_sessions, $1::json)",
-    )
-    .bind::<Text, _>(&kept.sessions)
-    .execute(&mut *conn)
-    .await?;
+    session
+        .execute(
+            "DELETE FROM staff_sessions WHERE id IN
+               (SELECT id FROM json_populate_recordset(NULL::staff_sessions, $1::text::json))",
+            &[&kept.sessions],
+        )
+        .await?;
+    session
+        .execute(
+            "INSERT INTO staff_sessions
+             SELECT * FROM json_populate_recordset(NULL::staff_sessions, $1::text::json)",
+            &[&kept.sessions],
+        )
+        .await?;
     Ok(true)
 }
 

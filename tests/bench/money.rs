@@ -30,6 +30,7 @@ use axum::http::{Request, header};
 use http_body_util::BodyExt;
 use millennium::clock::SystemClock;
 use millennium::config::{Config, Secret};
+use millennium::db::direct::Direct;
 use millennium::db::{self, PoolSettings, StatementCounter};
 use millennium::state::AppState;
 use millennium::storage::Storage;
@@ -135,6 +136,7 @@ async fn setup(url: &str) -> Bench {
     let state = AppState::new(
         config,
         pool,
+        Direct::new(Secret::new(url)),
         statements,
         &Secret::new(env["JWT_SECRET"].clone()),
         Arc::new(SystemClock),

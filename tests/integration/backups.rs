@@ -176,6 +176,26 @@ async fn a_backup_wiped_and_restored_gives_back_every_row() {
     let admin = app.login_as(Role::Admin).await;
     let officer = app.login_as(Role::CreditOfficer).await;
 
+    // Text that the loader must carry unchanged: tabs, line breaks, backslashes, quotes, a
+    // literal `\N`, non-ASCII; and JSON holding the same.
+    diesel::sql_query(
+        r#"UPDATE union_members
+              SET address = E'Plot 7\tBlock "C"\nKampala \\ Uganda\r\n\\N é 🙂',
+                  company = '\N'
+            WHERE id = (SELECT id FROM union_members ORDER BY id LIMIT 1)"#,
+    )
+    .execute(&mut app.conn().await)
+    .await
+    .expect("awkward text");
+    diesel::sql_query(
+        r#"UPDATE audit_logs
+              SET metadata = jsonb_build_object('note', E'a\\b\nc\td "e"', 'list', jsonb_build_array(1, E'x\ty', NULL))
+            WHERE id = (SELECT id FROM audit_logs ORDER BY id LIMIT 1)"#,
+    )
+    .execute(&mut app.conn().await)
+    .await
+    .expect("awkward json");
+
     let backup = create_backup(&app, &admin, json!({})).await;
     assert_eq!(backup["status"], "COMPLETED", "{backup}");
     assert_eq!(backup["kind"], "MANUAL");
@@ -277,6 +297,17 @@ async fn a_backup_wiped_and_restored_gives_back_every_row() {
             ),
         }
     }
+    let awkward: Vec<Line> = diesel::sql_query(
+        "SELECT concat_ws('|', address, company) AS line FROM union_members
+          WHERE id = (SELECT id FROM union_members ORDER BY id LIMIT 1)",
+    )
+    .load(&mut app.conn().await)
+    .await
+    .expect("awkward text");
+    assert_eq!(
+        awkward[0].line,
+        "Plot 7\tBlock \"C\"\nKampala \\ Uganda\r\n\\N é 🙂|\\N"
+    );
     assert_invariants(&app).await;
 
     // The admin's session goes on; everybody else logs in again.

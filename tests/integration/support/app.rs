@@ -16,6 +16,7 @@ use diesel_async::pooled_connection::deadpool::Object;
 use http_body_util::BodyExt;
 use millennium::clock::ManualClock;
 use millennium::config::{Config, Secret};
+use millennium::db::direct::Direct;
 use millennium::db::{self, PoolSettings, StatementCounter};
 use millennium::domain::Role;
 use millennium::state::AppState;
@@ -124,6 +125,7 @@ impl TestApp {
         let state = AppState::new(
             config,
             pool,
+            Direct::new(database_url.clone()),
             statements,
             &Secret::new(JWT_SECRET),
             clock.clone(),

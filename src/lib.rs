@@ -16,6 +16,7 @@ pub mod embedded_pg;
 pub mod graphql;
 pub mod http;
 pub mod jobs;
+pub mod legacy;
 pub mod secret_file;
 pub mod seed;
 pub mod server;

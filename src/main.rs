@@ -53,6 +53,11 @@ enum Command {
         #[command(subcommand)]
         action: BackupAction,
     },
+    /// Bring data across from another system.
+    Import {
+        #[command(subcommand)]
+        action: ImportAction,
+    },
 }
 
 #[derive(Subcommand)]
@@ -118,6 +123,23 @@ enum SeedAction {
         /// gives about 200,000 loans).
         #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=i64::from(seed::MAX_SCALE)))]
         scale: u32,
+    },
+}
+
+#[derive(Subcommand)]
+enum ImportAction {
+    /// Import a backup file of the original system (its "Create backup" JSON) into a database
+    /// without business data, in one transaction; prints what was imported, repaired and
+    /// refused.
+    LegacyBackup {
+        /// The backup file.
+        file: std::path::PathBuf,
+        /// Do everything, then roll it back: nothing is written.
+        #[arg(long)]
+        dry_run: bool,
+        /// Also write the summary as JSON to this file.
+        #[arg(long)]
+        report: Option<std::path::PathBuf>,
     },
 }
 
@@ -220,6 +242,24 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
             }
         }
         Command::Backup { action } => backup(action, &config).await,
+        Command::Import {
+            action:
+                ImportAction::LegacyBackup {
+                    file,
+                    dry_run,
+                    report,
+                },
+        } => {
+            let summary = server::import_legacy(&config, &file, dry_run).await?;
+            print!("{summary}");
+            if let Some(report) = report {
+                let json = serde_json::to_vec_pretty(&summary)?;
+                std::fs::write(&report, json)
+                    .map_err(|err| anyhow::anyhow!("cannot write {}: {err}", report.display()))?;
+                println!("The summary is also in {}.", report.display());
+            }
+            Ok(())
+        }
         Command::Schema { .. } => Ok(()),
     }
 }

@@ -137,6 +137,38 @@ pub async fn seed_demo(
     .await
 }
 
+/// `millennium import legacy-backup FILE`: the original system's backup, into an empty loan
+/// book.
+pub async fn import_legacy(
+    config: &Config,
+    file: &Path,
+    dry_run: bool,
+) -> anyhow::Result<crate::legacy::summary::Summary> {
+    use crate::backup::progress::Progress;
+    use crate::legacy::import::{self, Importer};
+    with_database(config, async |database| {
+        prepare_schema(config, database).await?;
+        let state = app_state(config, database).await?;
+        let size = std::fs::metadata(file)
+            .with_context(|| format!("cannot read {}", file.display()))?
+            .len();
+        let check = Progress::stderr("check", "bytes", Some(size));
+        let load = Progress::stderr("import", "bytes", Some(size));
+        let user = std::env::var("USER").unwrap_or_else(|_| "operator".into());
+        let importer = Importer {
+            name: format!("command line ({user})"),
+            meta: RequestMeta {
+                request_id: Some("cli".into()),
+                ..RequestMeta::default()
+            },
+        };
+        import::import(&state, file, &importer, dry_run, [&check, &load])
+            .await
+            .map_err(|err| anyhow::anyhow!("{err}"))
+    })
+    .await
+}
+
 /// `millennium check`: the money invariants over the whole database.
 pub async fn check(config: &Config) -> anyhow::Result<crate::check::Report> {
     with_database(config, async |database| {

@@ -2,7 +2,7 @@
 //! every few seconds otherwise, nothing for the server (which logs the outcome instead).
 
 use std::io::IsTerminal;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
@@ -10,15 +10,18 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 /// How often a plain line is printed when standard error is not a terminal.
 const LINE_EVERY: Duration = Duration::from_secs(2);
 
-/// Progress over a count of rows (a backup) or of bytes (a restore reading its file).
+/// Progress over a count of rows (a backup) or of bytes (a restore reading its file). Clones
+/// report to the same bar or lines.
+#[derive(Clone)]
 pub struct Progress {
     mode: Mode,
 }
 
+#[derive(Clone)]
 enum Mode {
     Quiet,
     Bar(ProgressBar),
-    Lines(Mutex<Lines>),
+    Lines(Arc<Mutex<Lines>>),
 }
 
 struct Lines {
@@ -54,14 +57,14 @@ impl Progress {
             bar.enable_steady_tick(Duration::from_millis(200));
             Mode::Bar(bar)
         } else {
-            Mode::Lines(Mutex::new(Lines {
+            Mode::Lines(Arc::new(Mutex::new(Lines {
                 task,
                 unit,
                 total,
                 done: 0,
                 stage: String::new(),
                 printed: Instant::now(),
-            }))
+            })))
         };
         Self { mode }
     }
@@ -87,6 +90,21 @@ impl Progress {
             Mode::Lines(lines) => {
                 let Ok(mut lines) = lines.lock() else { return };
                 lines.done += n;
+                if lines.printed.elapsed() >= LINE_EVERY {
+                    lines.print();
+                }
+            }
+        }
+    }
+
+    /// `at` units done in all.
+    pub fn set_position(&self, at: u64) {
+        match &self.mode {
+            Mode::Quiet => {}
+            Mode::Bar(bar) => bar.set_position(at),
+            Mode::Lines(lines) => {
+                let Ok(mut lines) = lines.lock() else { return };
+                lines.done = at;
                 if lines.printed.elapsed() >= LINE_EVERY {
                     lines.print();
                 }

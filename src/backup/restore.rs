@@ -11,12 +11,10 @@ use std::pin::Pin;
 use std::task::{Context, Poll};
 
 use async_compression::tokio::bufread::GzipDecoder;
-use bytes::{BufMut, Bytes, BytesMut};
-use futures_util::SinkExt;
+use bytes::{BufMut, BytesMut};
 use serde_json::value::RawValue;
 use sha2::{Digest, Sha256};
 use tokio::io::{AsyncBufReadExt, AsyncRead, BufReader, ReadBuf};
-use tokio_postgres::CopyInSink;
 
 use super::catalog;
 use super::format::{
@@ -24,6 +22,7 @@ use super::format::{
 };
 use super::progress::Progress;
 use super::{BackupError, hex};
+use crate::db::copy::{CopyError, CopyIn, escape};
 use crate::db::direct::DirectSession;
 
 /// The compressed bytes of a backup, from a file or the object store.
@@ -382,22 +381,18 @@ pub async fn load(
     finished(&reader)
 }
 
-/// How many bytes of `COPY` data are sent at a time.
-const COPY_CHUNK: usize = 1024 * 1024;
-
 /// One table's rows on their way into `COPY … FROM STDIN`, converted from the backup's JSON
 /// arrays to `COPY`'s text format.
 struct Copy {
     table: &'static str,
     /// Which columns take their value as JSON text.
     json: Vec<bool>,
-    sink: Pin<Box<CopyInSink<Bytes>>>,
-    buffer: BytesMut,
-    rows: u64,
+    copy: CopyIn,
 }
 
 impl Copy {
     /// Starts the `COPY` of `table`, once the backup's columns are checked against the table's.
+    /// The tables were truncated in this transaction, so the rows are written frozen.
     async fn start(
         session: &DirectSession,
         table: &'static Table,
@@ -419,67 +414,50 @@ impl Copy {
             table.name,
             quoted.join(", ")
         );
-        let sink = session.copy_in(&sql).await?;
         Ok(Self {
             table: table.name,
             json: actual.iter().map(catalog::Column::is_json).collect(),
-            sink: Box::pin(sink),
-            buffer: BytesMut::with_capacity(COPY_CHUNK + MAX_LINE_BYTES.min(COPY_CHUNK)),
-            rows: 0,
+            copy: CopyIn::with_statement(session, &sql).await?,
         })
     }
 
     async fn push(&mut self, row: &[u8]) -> Result<(), BackupError> {
-        copy_line(row, &self.json, &mut self.buffer).map_err(|problem| {
+        copy_line(row, &self.json, self.copy.raw()).map_err(|problem| {
             BackupError::invalid(format!(
                 "The backup file is damaged: a row of {} {problem}.",
                 self.table
             ))
         })?;
-        self.rows += 1;
-        if self.buffer.len() >= COPY_CHUNK {
-            let chunk = self.buffer.split().freeze();
-            self.sink
-                .send(chunk)
-                .await
-                .map_err(|err| self.refused(err))?;
-        }
-        Ok(())
+        let table = self.table;
+        self.copy
+            .flush_full()
+            .await
+            .map_err(|err| refused(table, err.into()))
     }
 
-    async fn finish(mut self) -> Result<(), BackupError> {
-        if !self.buffer.is_empty() {
-            let chunk = self.buffer.split().freeze();
-            self.sink
-                .send(chunk)
-                .await
-                .map_err(|err| self.refused(err))?;
-        }
-        let copied = self
-            .sink
-            .as_mut()
+    async fn finish(self) -> Result<(), BackupError> {
+        let table = self.table;
+        self.copy
             .finish()
             .await
-            .map_err(|err| self.refused(err))?;
-        if copied != self.rows {
-            return Err(BackupError::invalid(format!(
-                "The backup's {} rows of {} were loaded as {copied}.",
-                self.rows, self.table
-            )));
-        }
-        Ok(())
+            .map(drop)
+            .map_err(|err| refused(table, err))
     }
+}
 
-    /// The database refused the rows: a value that does not fit its column.
-    fn refused(&self, err: tokio_postgres::Error) -> BackupError {
-        match err.as_db_error() {
+/// The database refused the rows of `table`: a value that does not fit its column.
+fn refused(table: &str, err: CopyError) -> BackupError {
+    match err {
+        CopyError::Database(err) => match err.as_db_error() {
             Some(db) => BackupError::invalid(format!(
-                "The backup's rows of {} cannot be restored: {}",
-                self.table,
+                "The backup's rows of {table} cannot be restored: {}",
                 db.message()
             )),
             None => err.into(),
-        }
+        },
+        CopyError::Count { .. } => BackupError::invalid(format!(
+            "The backup's rows of {table} were not all loaded: {err}."
+        )),
     }
 }
 
@@ -507,31 +485,13 @@ fn copy_line(row: &[u8], json: &[bool], out: &mut BytesMut) -> Result<(), String
         } else if !is_json && raw.starts_with('"') {
             let text: Cow<'_, str> = serde_json::from_str(raw)
                 .map_err(|err| format!("has a value that is not a JSON string ({err})"))?;
-            copy_escape(text.as_bytes(), out);
+            escape(text.as_bytes(), out);
         } else {
-            copy_escape(raw.as_bytes(), out);
+            escape(raw.as_bytes(), out);
         }
     }
     out.put_u8(b'\n');
     Ok(())
-}
-
-/// `text` escaped for `COPY`'s text format: backslash, newline, carriage return and tab.
-fn copy_escape(text: &[u8], out: &mut BytesMut) {
-    let special = |b: &u8| matches!(b, b'\\' | b'\n' | b'\r' | b'\t');
-    if !text.iter().any(special) {
-        out.put_slice(text);
-        return;
-    }
-    for &b in text {
-        match b {
-            b'\\' => out.put_slice(b"\\\\"),
-            b'\n' => out.put_slice(b"\\n"),
-            b'\r' => out.put_slice(b"\\r"),
-            b'\t' => out.put_slice(b"\\t"),
-            other => out.put_u8(other),
-        }
-    }
 }
 
 /// A source reading the local file at `path`.

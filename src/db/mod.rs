@@ -10,6 +10,7 @@ pub mod bulk;
 pub mod charges;
 pub mod constraints;
 pub mod contents;
+pub mod copy;
 pub mod counters;
 pub mod databases;
 pub mod direct;

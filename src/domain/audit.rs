@@ -135,6 +135,8 @@ text_enum! {
         BackupScheduleUpdated => "BACKUP_SCHEDULE_UPDATED",
         /// All data was replaced by a backup's.
         SystemRestored => "SYSTEM_RESTORED",
+        /// The original system's data was imported (`millennium import legacy-backup`).
+        LegacyImported => "LEGACY_IMPORTED",
     }
 }
 

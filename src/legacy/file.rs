@@ -108,8 +108,8 @@ pub struct Metadata {
 pub enum Event<'a> {
     /// The rows that follow belong to this array.
     Array(Array),
-    /// A row of the current array: its JSON, compact.
-    Row(Array, &'a [u8]),
+    /// A row of the current array: its position in the array (from 0) and its JSON, compact.
+    Row(Array, u64, &'a [u8]),
     /// The end of the file: the checksum and the counts matched.
     End,
 }
@@ -288,9 +288,11 @@ impl<R: BufRead> LegacyFile<R> {
                     }
                     self.scanner.value(&mut self.row, 0, MAX_ROW_BYTES)?;
                     self.hash.update(&self.row);
-                    *self.counts.entry(array).or_default() += 1;
+                    let count = self.counts.entry(array).or_default();
+                    *count += 1;
+                    let position = *count - 1;
                     self.position = Position::InArray(index);
-                    return Ok(Event::Row(array, &self.row));
+                    return Ok(Event::Row(array, position, &self.row));
                 }
                 Position::Done => return Ok(Event::End),
             }
@@ -661,7 +663,7 @@ mod tests {
         let mut rows = Vec::new();
         loop {
             match file.step()? {
-                Event::Row(array, row) => {
+                Event::Row(array, _, row) => {
                     rows.push((array, String::from_utf8(row.to_vec()).expect("utf-8")));
                 }
                 Event::Array(_) => {}

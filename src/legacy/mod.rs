@@ -3,9 +3,20 @@
 //! - [`file`]: the original's backup file read as a stream of rows, its envelope checked (shape,
 //!   arrays, counts, checksum).
 //! - [`rows`]: its rows, typed.
+//! - [`facts`]: the first pass, which reads and checks everything before anything is written.
+//! - [`import`]: the second pass, which maps and writes every row in one transaction.
+//! - [`replay`]: every loan's repayments allocated again by this system's rules, and compared
+//!   with the file.
+//! - [`summary`]: what was imported, repaired and refused, and why.
+//! - [`ids`]: legacy ids as UUIDs.
 
+pub mod facts;
 pub mod file;
+pub mod ids;
+pub mod import;
+pub mod replay;
 pub mod rows;
+pub mod summary;
 
 use file::Array;
 

@@ -455,7 +455,7 @@ mod tests {
         let mut rows = 0;
         loop {
             match file.step().expect("read") {
-                super::super::file::Event::Row(array, json) => {
+                super::super::file::Event::Row(array, _, json) => {
                     if let Err(err) = Row::parse(array, json) {
                         panic!(
                             "{array} row {rows}: {err}: {}",

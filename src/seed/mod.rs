@@ -33,7 +33,6 @@ use scoped_futures::ScopedFutureExt;
 
 use crate::config::Secret;
 use crate::db::audit_logs::NewAuditLog;
-use crate::db::contents::Contents;
 use crate::db::union_members::NewUnionMember;
 use crate::db::users::User;
 use crate::db::{self, DbConn};
@@ -711,7 +710,7 @@ pub async fn demo(
 async fn check_empty(conn: &mut DbConn) -> Result<(), String> {
     let failed = |err: diesel::result::Error| format!("could not read the database: {err}");
     let contents = db::contents::count(conn).await.map_err(failed)?;
-    if let Some(refusal) = refusal(&contents) {
+    if let Some(refusal) = contents.refusal("seed demo") {
         return Err(refusal);
     }
     for person in std::iter::once(&ADMIN).chain(&SUPERVISORS).chain(&OFFICERS) {
@@ -726,33 +725,6 @@ async fn check_empty(conn: &mut DbConn) -> Result<(), String> {
         }
     }
     Ok(())
-}
-
-/// Why `contents` is not an empty loan book, if it is not. One administrator is allowed: the
-/// one a first start or `admin create` makes.
-fn refusal(contents: &Contents) -> Option<String> {
-    let only_an_admin = contents.staff == 0 || (contents.staff == 1 && contents.admins == 1);
-    let mut held = Vec::new();
-    for (count, one, many) in [
-        (contents.unions, "union", "unions"),
-        (contents.members, "member", "members"),
-        (contents.loans, "loan", "loans"),
-        (contents.loan_types, "loan type", "loan types"),
-        (contents.document_types, "document type", "document types"),
-    ] {
-        if count > 0 {
-            held.push(plural(count, one, many));
-        }
-    }
-    if !only_an_admin {
-        held.push(plural(contents.staff, "staff account", "staff accounts"));
-    }
-    (!held.is_empty()).then(|| {
-        format!(
-            "The database already holds business data ({}); seed demo only runs on an empty loan book. Use a new DATA_DIR or an empty database.",
-            held.join(", ")
-        )
-    })
 }
 
 /// The email of `person` in copy `copy` (from 1) of the organisation: the first copy's as
@@ -1405,36 +1377,5 @@ mod tests {
         emails.sort_unstable();
         emails.dedup();
         assert_eq!(emails.len(), total);
-    }
-
-    #[test]
-    fn only_an_empty_loan_book_is_seeded() {
-        assert_eq!(refusal(&Contents::default()), None);
-        let bootstrap_admin = Contents {
-            staff: 1,
-            admins: 1,
-            ..Contents::default()
-        };
-        assert_eq!(refusal(&bootstrap_admin), None);
-        let officer_only = Contents {
-            staff: 1,
-            ..Contents::default()
-        };
-        assert!(refusal(&officer_only).is_some());
-        let seeded = Contents {
-            staff: 9,
-            admins: 1,
-            unions: 30,
-            members: 600,
-            loan_types: 4,
-            document_types: 5,
-            loans: 0,
-        };
-        assert_eq!(
-            refusal(&seeded).as_deref(),
-            Some(
-                "The database already holds business data (30 unions, 600 members, 4 loan types, 5 document types, 9 staff accounts); seed demo only runs on an empty loan book. Use a new DATA_DIR or an empty database."
-            )
-        );
     }
 }

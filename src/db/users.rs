@@ -376,3 +376,23 @@ pub async fn set_password_hash(
         .await
         .map(drop)
 }
+
+/// Replaces the stored hash of the same password by a stronger one (a login's upgrade), if it
+/// is still `current`: a password changed meanwhile is left alone. Nothing else changes — it
+/// is not a password change. Returns whether the hash was replaced.
+pub async fn upgrade_password_hash(
+    conn: &mut DbConn,
+    id: UserId,
+    current: &str,
+    upgraded: &str,
+) -> QueryResult<bool> {
+    diesel::update(
+        users::table
+            .find(id)
+            .filter(users::password_hash.eq(current)),
+    )
+    .set(users::password_hash.eq(upgraded))
+    .execute(conn)
+    .await
+    .map(|rows| rows == 1)
+}

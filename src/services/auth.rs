@@ -10,7 +10,7 @@ use super::RequestMeta;
 use super::attempts::{Attempt, Gate};
 use super::audit::{self, AuditEvent};
 use super::error::{ServiceError, ServiceResult};
-use crate::auth::passwords::{MAX_PASSWORD_BYTES, PasswordError};
+use crate::auth::passwords::{self, MAX_PASSWORD_BYTES, PasswordError};
 use crate::auth::tokens::{self, IssuedAccessToken, TokenError};
 use crate::config::Secret;
 use crate::db::{self, DbConn, sessions::Session, users::User};
@@ -69,7 +69,9 @@ pub async fn authenticate(state: &AppState, token: &str) -> Result<Actor, Authen
 
 /// Logs a member of staff in. Unknown emails and wrong passwords get the same answer after the
 /// same work; five counted failures in fifteen minutes lock the email for fifteen minutes, and
-/// concurrent attempts cannot check more passwords than that (see [`super::attempts`]).
+/// concurrent attempts cannot check more passwords than that (see [`super::attempts`]). A
+/// stored bcrypt hash (staff imported from the original system) is checked like an Argon2id
+/// one and, once the password is proven, replaced by an Argon2id hash of it.
 pub async fn login(
     state: &AppState,
     meta: &RequestMeta,
@@ -107,7 +109,8 @@ pub async fn login(
     let password_ok = state.passwords.verify(password, stored_hash).await?;
     match user {
         Some(user) if password_ok && user.is_active => {
-            start_session(state, meta, user, id, now).await
+            let upgraded = upgraded_hash(state, password, &user).await;
+            start_session(state, meta, user, upgraded.as_deref(), id, now).await
         }
         Some(_) if password_ok => {
             attempt
@@ -117,6 +120,23 @@ pub async fn login(
         }
         Some(_) => failed(&attempt, state, id, LoginFailure::WrongPassword).await,
         None => failed(&attempt, state, id, LoginFailure::UnknownEmail).await,
+    }
+}
+
+/// A fresh Argon2id hash of the password just proven, when the stored hash should be
+/// replaced ([`passwords::needs_rehash`]: bcrypt, or Argon2 with other parameters). Hashed
+/// before the login's transaction; should hashing fail, the login goes on with the old hash
+/// and the next one tries again.
+async fn upgraded_hash(state: &AppState, password: &Secret, user: &User) -> Option<String> {
+    if !passwords::needs_rehash(&user.password_hash) {
+        return None;
+    }
+    match state.passwords.hash(password).await {
+        Ok(hash) => Some(hash),
+        Err(err) => {
+            tracing::warn!(user_id = %user.id.0, error = %err, "a password hash was not upgraded");
+            None
+        }
     }
 }
 
@@ -149,11 +169,13 @@ async fn refuse_input(
     attempt.refused(state, LoginFailure::InvalidInput).await
 }
 
-/// A successful login: a new session family, the oldest sessions beyond the limit revoked.
+/// A successful login: a new session family, the oldest sessions beyond the limit revoked, and
+/// the stored hash replaced by `upgraded` (a new hash of the same password) when given.
 async fn start_session(
     state: &AppState,
     meta: &RequestMeta,
     user: User,
+    upgraded: Option<&str>,
     attempt: LoginAttemptId,
     now: DateTime<Utc>,
 ) -> ServiceResult<IssuedSession> {
@@ -163,10 +185,17 @@ async fn start_session(
     let refresh_expires_at = now + REFRESH_TOKEN_TTL;
     let user_id = user.id;
     let refresh_hash = refresh_hash.as_str();
-    let user = super::transaction(state, |conn| {
+    let stored_hash = user.password_hash.as_str();
+    let (user, hash_upgraded) = super::transaction(state, |conn| {
         async move {
             db::login_history::settle(conn, attempt, None).await?;
             db::users::record_login_success(conn, user_id, now).await?;
+            let hash_upgraded = match upgraded {
+                Some(upgraded) => {
+                    db::users::upgrade_password_hash(conn, user_id, stored_hash, upgraded).await?
+                }
+                None => false,
+            };
             db::sessions::insert(
                 conn,
                 &db::sessions::NewSession {
@@ -192,13 +221,17 @@ async fn start_session(
             let event = AuditEvent::new(AuditAction::Login, ENTITY_USER, Some(user_id.0))
                 .metadata(json!({ "sessionId": family, "sessionsEnded": excess }));
             audit::record(conn, meta, Some(user_id), &event, now).await?;
-            db::users::find_live(conn, user_id)
+            let user = db::users::find_live(conn, user_id)
                 .await?
-                .ok_or_else(|| ServiceError::Unauthenticated(INVALID_CREDENTIALS.into()))
+                .ok_or_else(|| ServiceError::Unauthenticated(INVALID_CREDENTIALS.into()))?;
+            Ok((user, hash_upgraded))
         }
         .scope_boxed()
     })
     .await?;
+    if hash_upgraded {
+        tracing::info!(user_id = %user_id.0, "password hash upgraded to Argon2id at login");
+    }
     let access = state
         .tokens
         .issue(user.id, family, now)

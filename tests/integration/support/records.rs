@@ -26,6 +26,16 @@ pub async fn audit_count(app: &TestApp) -> i64 {
         .expect("audit count")
 }
 
+/// Every audit row, oldest first.
+pub async fn audit_rows(app: &TestApp) -> Vec<AuditLog> {
+    audit_logs::table
+        .select(AuditLog::as_select())
+        .order((audit_logs::created_at.asc(), audit_logs::id.asc()))
+        .load(&mut app.conn().await)
+        .await
+        .expect("audit rows")
+}
+
 /// The audit rows written for the request with this `x-request-id`, oldest first.
 pub async fn audit_rows_of_request(app: &TestApp, request_id: &str) -> Vec<AuditLog> {
     audit_logs::table

@@ -14,6 +14,7 @@ mod documents;
 mod graphiql;
 mod health;
 mod http;
+mod legacy_import;
 mod legacy_passwords;
 mod loans;
 mod matrix;

@@ -65,6 +65,9 @@ pub struct DocumentDetails {
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
     pub deleted_at: Option<DateTime<Utc>>,
+    /// The file is not in this system's store: an imported document whose storage key is the
+    /// original system's URL or path.
+    pub external: bool,
 }
 
 /// A document to store; `now` is its upload, creation and last change.
@@ -118,6 +121,7 @@ macro_rules! document_columns {
                 $docs::created_at,
                 $docs::updated_at,
                 $docs::deleted_at,
+                $docs::external,
             ),
         )
     };

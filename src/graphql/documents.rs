@@ -164,6 +164,12 @@ impl Document {
         self.0.details.deleted_at
     }
 
+    /// The file stayed in the original system: an imported document, of which only the record
+    /// is here. Its `downloadUrl` answers 404 saying so.
+    async fn external(&self) -> bool {
+        self.0.details.external
+    }
+
     /// Where to download the file: `GET` this path with `Authorization: Bearer <token>`.
     async fn download_url(&self) -> String {
         format!("/files/{}", self.0.id)

@@ -33,7 +33,9 @@ pub async fn download(
     };
     match documents::download(&state.app, &caller, id).await {
         Ok(download) => file(download),
-        Err(ServiceError::NotFound(_)) => not_found(),
+        // The service's message: the same for every document out of reach, or why an
+        // imported document has no file here.
+        Err(missing @ ServiceError::NotFound(_)) => error(StatusCode::NOT_FOUND, missing),
         Err(failure) => failed(failure, request_id.as_deref()),
     }
 }

@@ -230,6 +230,35 @@ fn second_pass(
     }
 }
 
+/// The columns of an imported document, its owner's second.
+macro_rules! document_columns {
+    ($owner:literal) => {
+        [
+            "id",
+            $owner,
+            "document_type_id",
+            "storage_key",
+            "file_name",
+            "content_type",
+            "size_bytes",
+            "sha256",
+            "issuing_authority",
+            "issue_date",
+            "expiry_date",
+            "verified",
+            "verification_notes",
+            "uploaded_by_user_id",
+            "uploaded_at",
+            "created_at",
+            "updated_at",
+            "deleted_at",
+            "external",
+        ]
+    };
+}
+const DOCUMENT_COLUMNS_OF_MEMBER: [&str; 19] = document_columns!("union_member_id");
+const DOCUMENT_COLUMNS_OF_LOAN: [&str; 19] = document_columns!("loan_id");
+
 /// The columns each array is copied into.
 fn columns(array: Array) -> Option<(&'static str, &'static [&'static str])> {
     Some(match array {
@@ -503,10 +532,9 @@ fn columns(array: Array) -> Option<(&'static str, &'static [&'static str])> {
                 "updated_at",
             ],
         ),
-        Array::CompanySettings
-        | Array::StaffSessions
-        | Array::UnionMemberDocuments
-        | Array::LoanDocuments => return None,
+        Array::UnionMemberDocuments => ("union_member_documents", &DOCUMENT_COLUMNS_OF_MEMBER),
+        Array::LoanDocuments => ("loan_documents", &DOCUMENT_COLUMNS_OF_LOAN),
+        Array::CompanySettings | Array::StaffSessions => return None,
     })
 }
 
@@ -684,23 +712,9 @@ impl<'a> Writer<'a> {
             Row::UserNote(note) => self.user_note(&note),
             Row::ReportSession(report) => self.report(&report),
             Row::MemberDocument(document) => {
-                self.summary.read(Array::UnionMemberDocuments);
-                self.summary.refused(
-                    Array::UnionMemberDocuments,
-                    &document.id,
-                    None,
-                    "documents are not imported yet".into(),
-                );
+                self.document(Array::UnionMemberDocuments, &document);
             }
-            Row::LoanDocument(document) => {
-                self.summary.read(Array::LoanDocuments);
-                self.summary.refused(
-                    Array::LoanDocuments,
-                    &document.id,
-                    None,
-                    "documents are not imported yet".into(),
-                );
-            }
+            Row::LoanDocument(document) => self.document(Array::LoanDocuments, &document),
         }
         if let Some(copy) = self.copy.as_mut() {
             copy.flush_full().await?;
@@ -1424,6 +1438,84 @@ impl<'a> Writer<'a> {
             .end();
     }
 
+    /// A member's or loan's document: the record, its file left where the original kept it
+    /// (the URL or path is the storage key, marked external).
+    fn document(&mut self, array: Array, document: &rows::Document) {
+        self.summary.read(array);
+        let owner_kind = if array == Array::LoanDocuments {
+            "loan"
+        } else {
+            "member"
+        };
+        let Some(owner) = self.written(&document.owner_id) else {
+            self.summary.refused(
+                array,
+                &document.id,
+                None,
+                format!("its {owner_kind} is not imported"),
+            );
+            return;
+        };
+        let Some(kind) = self.written(&document.document_type_id) else {
+            self.summary.refused(
+                array,
+                &document.id,
+                None,
+                "its document type is not imported".into(),
+            );
+            return;
+        };
+        let Some(uploaded_by) = self.author(document.uploaded_by_user_id.as_deref()) else {
+            self.summary.refused(
+                array,
+                &document.id,
+                None,
+                "nobody to attribute the upload to".into(),
+            );
+            return;
+        };
+        if document.file_url.trim().is_empty() {
+            self.summary
+                .refused(array, &document.id, None, "it has no file URL".into());
+            return;
+        }
+        let mut repairs = Vec::new();
+        let issue_date = document.issue_date.map(|day| day.0);
+        let mut expiry_date = document.expiry_date.map(|day| day.0);
+        if let (Some(issued), Some(expires)) = (issue_date, expiry_date)
+            && expires < issued
+        {
+            repairs.push(format!(
+                "expiry date {expires} before its issue date {issued}: left out"
+            ));
+            expiry_date = None;
+        }
+        let (file_name, content_type) = file_of(&document.file_url);
+        self.copy()
+            .line()
+            .uuid(Some(legacy_uuid(&document.id)))
+            .uuid(Some(owner))
+            .uuid(Some(kind))
+            .text(Some(&document.file_url))
+            .text(Some(&file_name))
+            .text(Some(content_type))
+            .int(Some(0))
+            .text(Some(""))
+            .text(document.issuing_authority.as_deref())
+            .date(issue_date)
+            .date(expiry_date)
+            .bool(Some(document.verified))
+            .text(document.verification_notes.as_deref())
+            .uuid(Some(uploaded_by))
+            .instant(Some(document.uploaded_at))
+            .instant(Some(document.uploaded_at))
+            .instant(Some(document.uploaded_at))
+            .instant(document.deleted_at)
+            .bool(Some(true))
+            .end();
+        self.done(array, &document.id, None, repairs);
+    }
+
     fn audit_log(&mut self, log: rows::AuditLog) {
         let array = Array::AuditLogs;
         self.summary.read(array);
@@ -1739,6 +1831,29 @@ impl<'a> Writer<'a> {
         }
         super::replay::replay_all(self.session, self.facts, self.summary, self.now).await
     }
+}
+
+/// The name and media type of a file at `url`, from its last path segment (the original's
+/// Cloudinary URLs have no extension: those are `application/octet-stream`).
+fn file_of(url: &str) -> (String, &'static str) {
+    let path = url.split(['?', '#']).next().unwrap_or(url);
+    let name = path
+        .rsplit('/')
+        .find(|segment| !segment.is_empty())
+        .unwrap_or("document")
+        .to_owned();
+    let extension = name
+        .rsplit_once('.')
+        .map(|(_, ext)| ext.to_ascii_lowercase());
+    let content_type = match extension.as_deref() {
+        Some("jpg" | "jpeg") => "image/jpeg",
+        Some("png") => "image/png",
+        Some("pdf") => "application/pdf",
+        Some("doc") => "application/msword",
+        Some("docx") => "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+        _ => "application/octet-stream",
+    };
+    (name, content_type)
 }
 
 /// This system's name for a failed login of the original, whose reasons were free text.

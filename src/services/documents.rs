@@ -442,6 +442,11 @@ pub async fn download(
 ) -> ServiceResult<Download> {
     let document = get(state, caller, id, false).await?;
     let details = &document.details;
+    if details.external {
+        return Err(ServiceError::NotFound(
+            "This document's file stayed in the original system: the document was imported as a record, and its file was never copied here.".into(),
+        ));
+    }
     let failed = |error: anyhow::Error| {
         ServiceError::internal(error.context(format!(
             "document {id} cannot be served from {}",

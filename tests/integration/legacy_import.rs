@@ -138,6 +138,8 @@ async fn the_sample_arrives_whole_with_every_imperfection_repaired_or_refused() 
         ("report_sessions", "reportSessions"),
         ("union_assignment_history", "unionAssignmentHistory"),
         ("union_member_reassignments", "unionMemberReassignments"),
+        ("union_member_documents", "unionMemberDocuments"),
+        ("loan_documents", "loanDocuments"),
     ] {
         let rows = count(&app, &format!("SELECT count(*) AS n FROM {table}")).await;
         let in_file = file["data"][array].as_array().expect("array").len();
@@ -340,6 +342,58 @@ async fn the_sample_arrives_whole_with_every_imperfection_repaired_or_refused() 
         let login = app.login(email, password).await;
         assert!(!login.errors().is_empty(), "{email} must not log in");
     }
+    // Documents are records of files that stayed in the original system.
+    assert_eq!(
+        count(&app, "SELECT count(*) AS n FROM (SELECT external, storage_key FROM union_member_documents UNION ALL SELECT external, storage_key FROM loan_documents) d WHERE NOT external OR storage_key = ''").await,
+        0
+    );
+    let admin = app
+        .login("tope.afolabi@millenniumpotters.com.ng", "Palmwine*10")
+        .await;
+    let token = admin.data()["login"]["accessToken"]
+        .as_str()
+        .expect("token")
+        .to_owned();
+    let document = lines(
+        &app,
+        "SELECT id::text AS line FROM loan_documents WHERE deleted_at IS NULL ORDER BY id LIMIT 1",
+    )
+    .await;
+    let listed = app
+        .gql(&format!(
+            "{{ document(id: \"{}\") {{ external downloadUrl }} }}",
+            document[0]
+        ))
+        .token(&token)
+        .send()
+        .await;
+    assert_eq!(
+        listed.data()["document"]["external"],
+        true,
+        "{:?}",
+        listed.errors()
+    );
+    let download = app
+        .send(
+            axum::http::Request::get(
+                listed.data()["document"]["downloadUrl"]
+                    .as_str()
+                    .expect("url"),
+            )
+            .header("authorization", format!("Bearer {token}"))
+            .body(axum::body::Body::empty())
+            .expect("request"),
+        )
+        .await;
+    assert_eq!(download.status, axum::http::StatusCode::NOT_FOUND);
+    assert!(
+        download.body["errors"][0]["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("stayed in the original system")),
+        "{:?}",
+        download.body
+    );
+
     // Supervisors as the README lists them.
     assert_eq!(
         lines(&app, "SELECT u.email AS line FROM users u JOIN users s ON s.id = u.supervisor_id WHERE s.email = 'omolara.aina@millenniumpotters.com.ng' ORDER BY 1").await,

@@ -394,6 +394,51 @@ async fn the_sample_arrives_whole_with_every_imperfection_repaired_or_refused() 
         download.body
     );
 
+    // Scope works on imported rows as on native ones: an officer sees the live unions, members
+    // and loans of the unions they run now, a supervisor those of their officers.
+    for (email, password) in [
+        ("femi.ibitoye@millenniumpotters.com.ng", "Palmwine#55"),
+        ("bukola.olatunji@millenniumpotters.com.ng", "Kainji72*"),
+    ] {
+        let login = app.login(email, password).await;
+        let token = login.data()["login"]["accessToken"]
+            .as_str()
+            .expect("token")
+            .to_owned();
+        let seen = app
+            .gql("{ unions { totalCount } unionMembers { totalCount } loans { totalCount } }")
+            .token(&token)
+            .send()
+            .await;
+        let officers = format!(
+            "SELECT u.id FROM users u WHERE u.email = '{email}'
+             UNION SELECT o.id FROM users o JOIN users s ON s.id = o.supervisor_id WHERE s.email = '{email}'"
+        );
+        let unions = format!(
+            "SELECT id FROM unions WHERE deleted_at IS NULL AND credit_officer_id IN ({officers})"
+        );
+        let expected = [
+            count(&app, &format!("SELECT count(*) AS n FROM ({unions}) x")).await,
+            count(&app, &format!("SELECT count(*) AS n FROM union_members WHERE deleted_at IS NULL AND union_id IN ({unions})")).await,
+            count(&app, &format!("SELECT count(*) AS n FROM loans WHERE deleted_at IS NULL AND union_id IN ({unions})")).await,
+        ];
+        let data = seen.data();
+        assert_eq!(
+            [
+                &data["unions"]["totalCount"],
+                &data["unionMembers"]["totalCount"],
+                &data["loans"]["totalCount"]
+            ],
+            expected.map(|n| Value::from(n)).each_ref(),
+            "{email}: {:?}",
+            seen.errors()
+        );
+        assert!(
+            expected[2] > 0 && expected[2] < 120,
+            "{email} sees a part of the book"
+        );
+    }
+
     // Supervisors as the README lists them.
     assert_eq!(
         lines(&app, "SELECT u.email AS line FROM users u JOIN users s ON s.id = u.supervisor_id WHERE s.email = 'omolara.aina@millenniumpotters.com.ng' ORDER BY 1").await,

@@ -5,8 +5,15 @@
 //! Checking also accepts the bcrypt hashes of the original system (bcryptjs: `$2a$`, `$2b$`,
 //! and `$2y$`), under the same semaphore; [`needs_rehash`] tells the caller to replace such a
 //! hash (or an Argon2 one with other parameters) once the password is known to be right.
+//!
+//! A bcrypt check (60 ms at cost 10, 250 ms at 12) takes longer than an Argon2 one, which would
+//! tell an unknown e-mail (checked against an Argon2 decoy) from an imported account not yet
+//! upgraded. So once bcrypt hashes are being checked, every check is made to last at least as
+//! long as the slowest of the recent bcrypt checks ([`Floor`]); before any, nothing waits.
 
-use std::sync::Arc;
+use std::collections::VecDeque;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 use argon2::password_hash::rand_core::OsRng;
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
@@ -52,6 +59,33 @@ pub struct Passwords {
     /// A hash of a random password, verified against when the email is unknown so that the
     /// answer takes as long as for a known one.
     decoy: Arc<OnceCell<String>>,
+    /// How long every check lasts at least, learnt from the bcrypt checks.
+    floor: Arc<Mutex<Floor>>,
+}
+
+/// The shortest a password check may answer in: the longest of the last [`Floor::KEPT`]
+/// bcrypt checks (so that one slow moment is forgotten), at most [`Floor::MAX`].
+#[derive(Debug, Default)]
+pub struct Floor {
+    recent: VecDeque<Duration>,
+}
+
+impl Floor {
+    const KEPT: usize = 16;
+    const MAX: Duration = Duration::from_secs(2);
+
+    /// A bcrypt check took `took`.
+    pub fn record(&mut self, took: Duration) {
+        if self.recent.len() == Self::KEPT {
+            self.recent.pop_front();
+        }
+        self.recent.push_back(took.min(Self::MAX));
+    }
+
+    /// How long a check lasts at least; zero before any bcrypt check.
+    pub fn get(&self) -> Duration {
+        self.recent.iter().max().copied().unwrap_or_default()
+    }
 }
 
 fn argon2() -> Argon2<'static> {
@@ -65,6 +99,7 @@ impl Passwords {
         Self {
             permits: Arc::new(Semaphore::new(concurrency.max(1))),
             decoy: Arc::new(OnceCell::new()),
+            floor: Arc::new(Mutex::new(Floor::default())),
         }
     }
 
@@ -98,10 +133,26 @@ impl Passwords {
             Some(hash) => (hash.to_owned(), true),
             None => (self.decoy_hash().await?, false),
         };
+        let bcrypt = Scheme::recognise(&hash) == Ok(Scheme::Bcrypt);
         let password = password.clone();
+        let started = Instant::now();
         let matches = self
             .run_blocking(move || Ok(matches(password.expose().as_bytes(), &hash)))
             .await?;
+        let took = started.elapsed();
+        let floor = {
+            let mut floor = self
+                .floor
+                .lock()
+                .map_err(|_| PasswordError::Failed("the timing floor is poisoned".into()))?;
+            if bcrypt {
+                floor.record(took);
+            }
+            floor.get()
+        };
+        if let Some(rest) = floor.checked_sub(took) {
+            tokio::time::sleep(rest).await;
+        }
         Ok(known && matches)
     }
 
@@ -212,6 +263,48 @@ fn check_length(password: &Secret) -> PasswordResult<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_floor_is_the_slowest_recent_bcrypt_check_and_forgets_old_ones() {
+        let mut floor = Floor::default();
+        assert_eq!(floor.get(), Duration::ZERO, "no bcrypt check, no wait");
+        floor.record(Duration::from_millis(250));
+        floor.record(Duration::from_millis(60));
+        assert_eq!(floor.get(), Duration::from_millis(250));
+        for _ in 0..Floor::KEPT {
+            floor.record(Duration::from_millis(60));
+        }
+        assert_eq!(
+            floor.get(),
+            Duration::from_millis(60),
+            "one slow check is forgotten"
+        );
+        floor.record(Duration::from_secs(60));
+        assert_eq!(floor.get(), Floor::MAX);
+    }
+
+    #[tokio::test]
+    async fn after_a_bcrypt_check_an_unknown_email_waits_for_the_floor() {
+        let passwords = Passwords::new(2);
+        let secret = Secret::new("Palmwine*10");
+        let bcrypt = bcrypt::hash("Palmwine*10", 4).expect("bcrypt");
+        assert!(
+            passwords
+                .verify(&secret, Some(&bcrypt))
+                .await
+                .expect("verify")
+        );
+        assert!(
+            passwords.floor.lock().expect("floor").get() > Duration::ZERO,
+            "a bcrypt check sets the floor"
+        );
+        // A floor far above an Argon2 check (tens of milliseconds): the decoy check waits for it.
+        let floor = Duration::from_millis(400);
+        passwords.floor.lock().expect("floor").record(floor);
+        let started = Instant::now();
+        assert!(!passwords.verify(&secret, None).await.expect("decoy"));
+        assert!(started.elapsed() >= floor);
+    }
 
     #[tokio::test]
     async fn hashes_verify_and_use_the_specified_parameters() {

@@ -429,7 +429,7 @@ async fn the_sample_arrives_whole_with_every_imperfection_repaired_or_refused() 
                 &data["unionMembers"]["totalCount"],
                 &data["loans"]["totalCount"]
             ],
-            expected.map(|n| Value::from(n)).each_ref(),
+            expected.map(Value::from).each_ref(),
             "{email}: {:?}",
             seen.errors()
         );

@@ -97,6 +97,15 @@ impl Progress {
         }
     }
 
+    /// A line of its own above the bar (or among the plain lines).
+    pub fn note(&self, line: &str) {
+        match &self.mode {
+            Mode::Quiet => {}
+            Mode::Bar(bar) => bar.println(line),
+            Mode::Lines(_) => eprintln!("{line}"),
+        }
+    }
+
     /// `at` units done in all.
     pub fn set_position(&self, at: u64) {
         match &self.mode {

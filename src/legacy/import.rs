@@ -141,9 +141,15 @@ pub async fn import(
         let load = load.clone();
         tokio::task::spawn_blocking(move || second_pass(&path, &sender, &load))
     };
+    let mut current: Option<Array> = None;
     while let Some(parsed) = receiver.recv().await {
         match parsed? {
-            Parsed::Array(array) => writer.start_array(array).await?,
+            Parsed::Array(array) => {
+                if let Some(done) = current.replace(array) {
+                    load.note(&writer.summary.line(done));
+                }
+                writer.start_array(array).await?;
+            }
             Parsed::Row(row) => writer.row(*row).await?,
             Parsed::End(checksum) => {
                 if checksum != metadata.checksum {
@@ -159,6 +165,9 @@ pub async fn import(
         .await
         .map_err(|err| ImportError::Database(err.to_string()))?;
     writer.end_array().await?;
+    if let Some(done) = current {
+        load.note(&writer.summary.line(done));
+    }
     load.stage("re-playing the repayments");
     writer.finish().await?;
     drop(writer);

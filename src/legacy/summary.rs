@@ -137,6 +137,15 @@ impl Summary {
         });
     }
 
+    /// One array's counts, as a line.
+    pub fn line(&self, array: Array) -> String {
+        let counts = self.arrays.get(array.name()).copied().unwrap_or_default();
+        format!(
+            "{array}: {} read, {} imported, {} repaired, {} refused",
+            counts.read, counts.imported, counts.repaired, counts.refused
+        )
+    }
+
     /// Rows imported in all.
     pub fn total_imported(&self) -> u64 {
         self.arrays.values().map(|counts| counts.imported).sum()

@@ -107,7 +107,7 @@ pub async fn replay_all(
         .await?;
         let mut replayed: Vec<(Uuid, Decimal, &'static str, Option<DateTime<Utc>>)> = Vec::new();
         let mut reversals: Vec<(Uuid, String)> = Vec::new();
-        let mut statuses: Vec<(Uuid, &'static str, Option<DateTime<Utc>>)> = Vec::new();
+        let mut statuses: Vec<Correction> = Vec::new();
         for loan in &loans {
             let items = items.remove(&loan.id).unwrap_or_default();
             let payments = payments.remove(&loan.id).unwrap_or_default();
@@ -180,17 +180,14 @@ pub async fn replay_all(
                 _ => None,
             };
             if let Some((status, closed_at)) = corrected {
-                statuses.push((loan.id, status, closed_at));
-                let legacy = facts.loans.get(&loan.id);
-                summary.repaired_later(
-                    Array::Loans,
-                    legacy.map_or("", |fact| fact.legacy_id.as_str()),
-                    Some(&loan.number),
-                    format!(
-                        "{} in the file, but after the re-play it owes {outstanding}: set to {status}",
-                        loan.status
-                    ),
-                );
+                statuses.push(Correction {
+                    loan: loan.id,
+                    number: loan.number.clone(),
+                    was: loan.status.clone(),
+                    status,
+                    closed_at,
+                    outstanding,
+                });
             }
         }
         allocations.finish().await?;
@@ -218,21 +215,22 @@ pub async fn replay_all(
                     &[&id, &now, &reason],
                 )
                 .await?;
-            let loan = session
-                .text(
-                    "SELECT l.loan_number FROM repayments r JOIN loans l ON l.id = r.loan_id WHERE r.id = $1",
-                    &[&id],
-                )
-                .await?;
-            summary.difference("", Some(&loan), reason);
+            let loan: Uuid = session
+                .rows("SELECT loan_id FROM repayments WHERE id = $1", &[&id])
+                .await?
+                .first()
+                .map(|row| row.try_get(0))
+                .transpose()?
+                .unwrap_or_default();
+            let fact = facts.loans.get(&loan);
+            summary.difference(
+                fact.map_or("", |fact| fact.legacy_id.as_str()),
+                fact.map(|fact| fact.number.as_str()),
+                reason,
+            );
         }
-        for (id, status, closed_at) in statuses {
-            session
-                .execute(
-                    "UPDATE loans SET status = $2, closed_at = $3, updated_at = $4 WHERE id = $1",
-                    &[&id, &status, &closed_at, &now],
-                )
-                .await?;
+        for correction in statuses {
+            correct(session, facts, summary, &correction, now).await?;
         }
     }
     session
@@ -244,6 +242,75 @@ pub async fn replay_all(
         )
         .await?;
     compare(session, facts, summary).await
+}
+
+/// A loan whose status disagrees with what it owes after the re-play.
+struct Correction {
+    loan: Uuid,
+    number: String,
+    was: String,
+    status: &'static str,
+    closed_at: Option<DateTime<Utc>>,
+    outstanding: Decimal,
+}
+
+/// Sets the status a loan's re-played money calls for — unless that reopens a loan of a member
+/// who has another open one (one open loan per member): then the loan is left as it is and the
+/// difference is listed, to settle by hand (`millennium check` will name it too).
+async fn correct(
+    session: &DirectSession,
+    facts: &Facts,
+    summary: &mut Summary,
+    correction: &Correction,
+    now: DateTime<Utc>,
+) -> Result<(), ImportError> {
+    let legacy = facts.loans.get(&correction.loan);
+    let legacy_id = legacy.map_or("", |fact| fact.legacy_id.as_str());
+    let label = Some(correction.number.as_str());
+    let reopens = super::facts::OPEN.contains(&correction.status);
+    if reopens {
+        let other = session
+            .rows(
+                "SELECT o.loan_number FROM loans l JOIN loans o ON o.union_member_id = l.union_member_id
+                  WHERE l.id = $1 AND o.id <> l.id AND o.deleted_at IS NULL AND l.deleted_at IS NULL
+                    AND o.status = ANY($2)",
+                &[&correction.loan, &super::facts::OPEN.as_slice()],
+            )
+            .await?;
+        if let Some(other) = other.first() {
+            let other: String = other.try_get(0)?;
+            summary.difference(
+                legacy_id,
+                label,
+                format!(
+                    "{} in the file, but after the re-play it owes {}; left {} because the member's loan {other} is open: settle it by hand",
+                    correction.was, correction.outstanding, correction.was
+                ),
+            );
+            return Ok(());
+        }
+    }
+    session
+        .execute(
+            "UPDATE loans SET status = $2, closed_at = $3, updated_at = $4 WHERE id = $1",
+            &[
+                &correction.loan,
+                &correction.status,
+                &correction.closed_at,
+                &now,
+            ],
+        )
+        .await?;
+    summary.repaired_later(
+        Array::Loans,
+        legacy_id,
+        label,
+        format!(
+            "{} in the file, but after the re-play it owes {}: set to {}",
+            correction.was, correction.outstanding, correction.status
+        ),
+    );
+    Ok(())
 }
 
 /// The live installments of `loans`, oldest due first.
@@ -331,6 +398,7 @@ async fn compare(
                JOIN repayment_schedule_items i ON i.id = x.item
                JOIN loans l ON l.id = i.loan_id
               GROUP BY l.id, i.sequence
+             HAVING sum(x.before) <> sum(x.after)
              ORDER BY 1, 3, 2",
             &[],
         )

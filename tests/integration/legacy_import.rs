@@ -597,6 +597,63 @@ async fn damaged_or_foreign_files_are_refused_and_nothing_is_written() {
     }
 }
 
+/// The sample with the first repayment after `after` (in the repayments array) raised to
+/// 99,999,999, its checksum matching.
+fn overpaid(original: &str, after: &str) -> TempFile {
+    variant(
+        original,
+        |text| {
+            let repayments = text.find("\"repayments\": [").expect("repayments");
+            let from = repayments + text[repayments..].find(after).expect("anchor");
+            let at = from + text[from..].find("\"amount\": \"").expect("amount") + 11;
+            let end = at + text[at..].find('"').expect("end");
+            format!("{}99999999{}", &text[..at], &text[end..])
+        },
+        true,
+    )
+}
+
+#[tokio::test]
+async fn a_repayment_above_what_its_loan_owes_is_reversed_and_listed() {
+    let Some(path) = sample() else { return };
+    let original = std::fs::read_to_string(&path).expect("sample");
+    // A repayment of LN00000084, an ACTIVE loan: reversed, and the loan stays ACTIVE.
+    let file = overpaid(&original, "\"loanId\": \"cmj32ayq50ju5dt42wolzzsmw\"");
+    let app = TestApp::spawn().await;
+    let summary = import_file(&app, file.path(), false).await.expect("import");
+    assert!(
+        noted(&summary, Outcome::Difference, "LN00000084", "99999999.00 on"),
+        "{:#?}",
+        summary.notes
+    );
+    assert!(noted(
+        &summary,
+        Outcome::Difference,
+        "LN00000084",
+        "reversed at import"
+    ));
+    assert_eq!(
+        lines(&app, "SELECT l.loan_number || ' ' || l.status || ' ' || r.amount AS line FROM repayments r JOIN loans l ON l.id = r.loan_id WHERE r.reversed_at IS NOT NULL").await,
+        ["LN00000084 ACTIVE 99999999.00"]
+    );
+    assert_invariants(&app).await;
+
+    // The first repayment of the file belongs to a COMPLETED loan whose member has an open loan
+    // since: reversing it leaves the loan owing, and it cannot be reopened: listed, not changed.
+    let file = overpaid(&original, "{");
+    let app = TestApp::spawn().await;
+    let summary = import_file(&app, file.path(), false).await.expect("import");
+    assert!(
+        summary
+            .notes
+            .iter()
+            .any(|note| note.outcome == Outcome::Difference
+                && note.reason.contains("settle it by hand")),
+        "{:#?}",
+        summary.notes
+    );
+}
+
 #[tokio::test]
 async fn a_dry_run_reports_everything_and_writes_nothing() {
     let Some(path) = sample() else { return };

@@ -11,7 +11,7 @@
 //! ([`super::replay`]), and the result is compared with the file's paid amounts. A dry run
 //! does all of it and rolls back.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::path::Path;
 
 use chrono::{DateTime, Utc};
@@ -558,8 +558,14 @@ struct Writer<'a> {
     imported_product: Option<Uuid>,
     /// The next member code for a member without one.
     next_member_code: u32,
-    /// Users, unions, members, loans, installments and repayments written.
+    /// Users, unions, members, loans, installments and repayments written (and the accounts
+    /// that were here before the import).
     written: HashSet<Uuid>,
+    /// Live accounts that were here before the import (a bootstrap administrator), by e-mail.
+    existing: HashMap<String, Uuid>,
+    /// Legacy accounts refused because an account here already has their address: the account
+    /// their records are attributed to.
+    aliases: HashMap<Uuid, Uuid>,
     /// Deleted loans whose schedule was kept live: noted once per loan.
     kept_schedules: HashSet<Uuid>,
     /// The file's paid amounts of the installments written (those above zero), for the
@@ -583,6 +589,8 @@ impl<'a> Writer<'a> {
             imported_product: None,
             next_member_code: facts.max_member_code + 1,
             written: HashSet::new(),
+            existing: HashMap::new(),
+            aliases: HashMap::new(),
             kept_schedules: HashSet::new(),
             legacy_paid: Vec::new(),
         }
@@ -599,6 +607,15 @@ impl<'a> Writer<'a> {
                      schedule_item_id UUID PRIMARY KEY, paid NUMERIC(14, 2) NOT NULL) ON COMMIT DROP",
             )
             .await?;
+        for row in self
+            .session
+            .rows("SELECT email, id FROM users WHERE deleted_at IS NULL", &[])
+            .await?
+        {
+            let id: Uuid = row.try_get(1)?;
+            self.written.insert(id);
+            self.existing.insert(row.try_get(0)?, id);
+        }
         Ok(())
     }
 
@@ -675,6 +692,7 @@ impl<'a> Writer<'a> {
     fn user(&self, legacy: &str) -> Option<Uuid> {
         let fact = self.facts.users.get(legacy)?;
         let id = fact.duplicate_of.unwrap_or(fact.id);
+        let id = self.aliases.get(&id).copied().unwrap_or(id);
         self.written.contains(&id).then_some(id)
     }
 
@@ -887,6 +905,20 @@ impl<'a> Writer<'a> {
                 format!(
                     "another account already has the e-mail address {}; this one is not imported and its records are attributed to that account ({kept})",
                     fact.email
+                ),
+            );
+            return;
+        }
+        if fact.live
+            && let Some(&account) = self.existing.get(&fact.email)
+        {
+            self.aliases.insert(fact.id, account);
+            self.summary.refused(
+                array,
+                &user.id,
+                Some(&fact.email),
+                format!(
+                    "an account with this e-mail address was here before the import ({account}); this one is not imported and its records are attributed to that account"
                 ),
             );
             return;

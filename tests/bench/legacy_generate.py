@@ -30,7 +30,6 @@ The administrator logs in as `tope.afolabi@millenniumpotters.com.ng` with `Suya!
 """
 
 import argparse
-import bisect
 import datetime as dt
 import hashlib
 import json

@@ -18,8 +18,10 @@ use rust_decimal_macros::dec;
 use serde_json::Value;
 
 use crate::support::TestApp;
+use crate::support::factories::UserFactory;
 use crate::support::money::assert_invariants;
 use crate::support::process::{millennium, run};
+use millennium::domain::Role;
 
 /// The sample, when it is there.
 fn sample() -> Option<PathBuf> {
@@ -622,7 +624,12 @@ async fn a_repayment_above_what_its_loan_owes_is_reversed_and_listed() {
     let app = TestApp::spawn().await;
     let summary = import_file(&app, file.path(), false).await.expect("import");
     assert!(
-        noted(&summary, Outcome::Difference, "LN00000084", "99999999.00 on"),
+        noted(
+            &summary,
+            Outcome::Difference,
+            "LN00000084",
+            "99999999.00 on"
+        ),
         "{:#?}",
         summary.notes
     );
@@ -652,6 +659,56 @@ async fn a_repayment_above_what_its_loan_owes_is_reversed_and_listed() {
         "{:#?}",
         summary.notes
     );
+}
+
+#[tokio::test]
+async fn an_account_made_before_the_import_takes_the_records_of_its_legacy_twin() {
+    let Some(path) = sample() else { return };
+    let app = TestApp::spawn().await;
+    // The administrator a first start makes, with the address of the original's administrator.
+    let admin = UserFactory::new()
+        .role(Role::Admin)
+        .email("tope.afolabi@millenniumpotters.com.ng")
+        .password("Bootstrap#2026")
+        .insert(&app)
+        .await;
+    let summary = import_file(&app, &path, false).await.expect("import");
+    assert!(noted(
+        &summary,
+        Outcome::Refused,
+        "tope.afolabi@millenniumpotters.com.ng",
+        "was here before the import"
+    ));
+    assert_eq!(summary.arrays["users"].imported, 10);
+    // What the original's administrator did is the existing account's now.
+    let created = count(
+        &app,
+        &format!(
+            "SELECT count(*) AS n FROM loans WHERE created_by_user_id = '{}'",
+            admin.id
+        ),
+    )
+    .await;
+    assert!(created > 0);
+    assert_eq!(
+        count(
+            &app,
+            "SELECT count(*) AS n FROM users WHERE email = 'tope.afolabi@millenniumpotters.com.ng'"
+        )
+        .await,
+        1
+    );
+    // The account keeps its own password.
+    let login = app
+        .login("tope.afolabi@millenniumpotters.com.ng", "Bootstrap#2026")
+        .await;
+    assert_eq!(
+        login.data()["login"]["user"]["role"],
+        "ADMIN",
+        "{:?}",
+        login.errors()
+    );
+    assert_invariants(&app).await;
 }
 
 #[tokio::test]

@@ -130,6 +130,7 @@ pub async fn import(
     session
         .batch("BEGIN ISOLATION LEVEL READ COMMITTED; SET LOCAL statement_timeout = 0")
         .await?;
+    still_empty(&session).await?;
     let now = state.clock.now();
     let mut writer = Writer::new(&session, &facts, &mut summary, now);
     writer.prepare().await?;
@@ -187,6 +188,43 @@ pub async fn import(
         .await?;
     load.finish();
     Ok(summary)
+}
+
+/// Checks again, inside the import's transaction and with the business tables locked against
+/// writes until it ends, that the database holds no business data: the first check (before
+/// the file's first pass) could have been overtaken.
+async fn still_empty(session: &DirectSession) -> Result<(), ImportError> {
+    session
+        .batch(
+            "LOCK TABLE users, unions, union_members, loans, loan_types, document_types
+             IN SHARE ROW EXCLUSIVE MODE",
+        )
+        .await?;
+    let rows = session
+        .rows(
+            "SELECT (SELECT count(*) FROM users), (SELECT count(*) FROM users WHERE role = 'ADMIN'),
+                    (SELECT count(*) FROM unions), (SELECT count(*) FROM union_members),
+                    (SELECT count(*) FROM loan_types), (SELECT count(*) FROM document_types),
+                    (SELECT count(*) FROM loans)",
+            &[],
+        )
+        .await?;
+    let Some(row) = rows.first() else {
+        return Ok(());
+    };
+    let contents = crate::db::contents::Contents {
+        staff: row.try_get(0)?,
+        admins: row.try_get(1)?,
+        unions: row.try_get(2)?,
+        members: row.try_get(3)?,
+        loan_types: row.try_get(4)?,
+        document_types: row.try_get(5)?,
+        loans: row.try_get(6)?,
+    };
+    match contents.refusal("the legacy import") {
+        Some(refusal) => Err(ImportError::NotEmpty(refusal)),
+        None => Ok(()),
+    }
 }
 
 /// What the second pass's reader sends.

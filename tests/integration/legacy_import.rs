@@ -712,6 +712,25 @@ async fn an_account_made_before_the_import_takes_the_records_of_its_legacy_twin(
 }
 
 #[tokio::test]
+async fn of_two_imports_at_once_one_imports_and_the_other_finds_the_book_full() {
+    let Some(path) = sample() else { return };
+    let app = TestApp::spawn().await;
+    let (first, second) = tokio::join!(
+        import_file(&app, &path, false),
+        import_file(&app, &path, false)
+    );
+    let (done, refused) = match (first, second) {
+        (Ok(done), Err(refused)) | (Err(refused), Ok(done)) => (done, refused),
+        (first, second) => {
+            panic!("one import must succeed and one be refused: {first:?} / {second:?}")
+        }
+    };
+    assert_eq!(done.arrays["loans"].imported, 120);
+    assert!(matches!(refused, ImportError::NotEmpty(_)), "{refused}");
+    assert_eq!(count(&app, "SELECT count(*) AS n FROM loans").await, 120);
+}
+
+#[tokio::test]
 async fn a_dry_run_reports_everything_and_writes_nothing() {
     let Some(path) = sample() else { return };
     let app = TestApp::spawn().await;

@@ -15,17 +15,10 @@ use super::LegacyError;
 use super::file::{Event, LegacyFile, Metadata};
 use super::ids::legacy_uuid;
 use super::rows::{self, Row};
+use crate::domain::LoanStatus;
 use crate::domain::email;
 use crate::domain::loans::Bounds;
 
-/// Loan statuses that count as open: one per member.
-pub const OPEN: [&str; 5] = [
-    "DRAFT",
-    "PENDING_APPROVAL",
-    "APPROVED",
-    "ACTIVE",
-    "DEFAULTED",
-];
 /// Open statuses of a loan that has been disbursed: money was lent.
 pub const CARRIES_MONEY: [&str; 2] = ["ACTIVE", "DEFAULTED"];
 
@@ -33,7 +26,6 @@ pub const CARRIES_MONEY: [&str; 2] = ["ACTIVE", "DEFAULTED"];
 #[derive(Debug, Default)]
 pub struct Facts {
     pub metadata: Option<Metadata>,
-    pub rows: u64,
     /// Staff by legacy id.
     pub users: HashMap<String, UserFact>,
     /// The first live administrator: the author of records that name nobody.
@@ -124,7 +116,6 @@ pub fn gather(input: impl BufRead, mut progress: impl FnMut(u64)) -> Result<Fact
             index,
             message,
         })?;
-        facts.rows += 1;
         progress(offset);
         facts.learn(row, &mut open, &mut user_emails, &mut sequences);
     }
@@ -266,7 +257,7 @@ impl Facts {
                 },
             });
         }
-        if loan.deleted_at.is_none() && OPEN.contains(&loan.status.as_str()) {
+        if loan.deleted_at.is_none() && is_open(&loan.status) {
             open.entry(member).or_default().push(OpenLoan {
                 id,
                 number: loan.loan_number.clone(),
@@ -309,6 +300,11 @@ impl Facts {
             }
         }
     }
+}
+
+/// Whether a legacy loan status is one of the open ones (one per member).
+pub fn is_open(status: &str) -> bool {
+    status.parse::<LoanStatus>().is_ok_and(LoanStatus::is_open)
 }
 
 /// The number of a member code `MEMnnnnnn`.

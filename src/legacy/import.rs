@@ -28,9 +28,12 @@ use super::summary::Summary;
 use crate::backup::progress::Progress;
 use crate::db::copy::{CopyError, CopyIn};
 use crate::db::direct::DirectSession;
+use crate::domain::allocation::PaymentMethod;
 use crate::domain::audit::{AuditAction, ENTITY_SYSTEM};
 use crate::domain::members::{Gender, MaritalStatus};
+use crate::domain::products::TermUnit;
 use crate::domain::sessions::LoginFailure;
+use crate::domain::{LoanStatus, Role};
 use crate::services::RequestMeta;
 use crate::services::audit::{self, AuditEvent};
 use crate::state::AppState;
@@ -847,7 +850,7 @@ impl<'a> Writer<'a> {
     fn loan_type(&mut self, product: &rows::LoanType) {
         let array = Array::LoanTypes;
         self.summary.read(array);
-        if !matches!(product.term_unit.as_str(), "DAY" | "WEEK" | "MONTH") {
+        if product.term_unit.parse::<TermUnit>().is_err() {
             self.summary.refused(
                 array,
                 &product.id,
@@ -961,10 +964,7 @@ impl<'a> Writer<'a> {
             );
             return;
         }
-        if !matches!(
-            user.role.as_str(),
-            "ADMIN" | "SUPERVISOR" | "CREDIT_OFFICER"
-        ) {
+        if user.role.parse::<Role>().is_err() {
             self.summary.refused(
                 array,
                 &user.id,
@@ -1201,24 +1201,14 @@ impl<'a> Writer<'a> {
             refuse(self.summary, "its principal or term is not positive".into());
             return;
         }
-        if !matches!(loan.term_unit.as_str(), "DAY" | "WEEK" | "MONTH") {
+        if loan.term_unit.parse::<TermUnit>().is_err() {
             refuse(
                 self.summary,
                 format!("term unit {:?} is not DAY, WEEK or MONTH", loan.term_unit),
             );
             return;
         }
-        let statuses = [
-            "DRAFT",
-            "PENDING_APPROVAL",
-            "APPROVED",
-            "ACTIVE",
-            "COMPLETED",
-            "DEFAULTED",
-            "WRITTEN_OFF",
-            "CANCELED",
-        ];
-        if !statuses.contains(&loan.status.as_str()) {
+        if loan.status.parse::<LoanStatus>().is_err() {
             refuse(self.summary, format!("status {:?} is unknown", loan.status));
             return;
         }
@@ -1443,9 +1433,9 @@ impl<'a> Writer<'a> {
             );
             return;
         }
-        let methods = ["CASH", "TRANSFER", "POS", "MOBILE", "USSD", "OTHER"];
+
         let mut repairs = Vec::new();
-        let method = if methods.contains(&repayment.method.as_str()) {
+        let method = if repayment.method.parse::<PaymentMethod>().is_ok() {
             repayment.method.as_str()
         } else {
             repairs.push(format!(

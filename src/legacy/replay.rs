@@ -18,6 +18,7 @@ use super::import::ImportError;
 use super::summary::Summary;
 use crate::db::copy::CopyIn;
 use crate::db::direct::DirectSession;
+use crate::domain::LoanStatus;
 use crate::domain::allocation::{self, ChargeDue, InstallmentDue, Target};
 use crate::domain::schedule::status_on;
 use crate::domain::settings::AllocationOrder;
@@ -267,14 +268,18 @@ async fn correct(
     let legacy = facts.loans.get(&correction.loan);
     let legacy_id = legacy.map_or("", |fact| fact.legacy_id.as_str());
     let label = Some(correction.number.as_str());
-    let reopens = super::facts::OPEN.contains(&correction.status);
+    let reopens = super::facts::is_open(correction.status);
     if reopens {
+        let open: Vec<&str> = LoanStatus::OPEN
+            .iter()
+            .map(|status| status.as_str())
+            .collect();
         let other = session
             .rows(
                 "SELECT o.loan_number FROM loans l JOIN loans o ON o.union_member_id = l.union_member_id
                   WHERE l.id = $1 AND o.id <> l.id AND o.deleted_at IS NULL AND l.deleted_at IS NULL
                     AND o.status = ANY($2)",
-                &[&correction.loan, &super::facts::OPEN.as_slice()],
+                &[&correction.loan, &open],
             )
             .await?;
         if let Some(other) = other.first() {

@@ -3,7 +3,8 @@
 //! allocations and at most what is due; every live repayment is allocated exactly; nothing is
 //! allocated to a reversed repayment; every schedule sums to its loan's principal and to the
 //! interest that `domain::schedule` computes for its terms; a loan's status agrees with what it
-//! owes.
+//! owes; the loan facts that reports read (`outstanding_amount`, `oldest_unpaid_due_date`)
+//! agree with its installments and charges.
 
 use std::fmt;
 
@@ -61,6 +62,16 @@ WITH item_alloc AS (
                       WHERE c.loan_id = l.id AND c.deleted_at IS NULL AND c.waived_at IS NULL), 0)
              AS amount
       FROM loans l WHERE l.status IN ('ACTIVE', 'DEFAULTED', 'COMPLETED')
+), facts AS (
+    SELECT l.id, COALESCE(i.owed, 0) + COALESCE(c.owed, 0) AS amount, i.oldest
+      FROM loans l
+      LEFT JOIN (SELECT loan_id, sum(total_due - paid_amount) AS owed,
+                        min(due_date) FILTER (WHERE paid_amount < total_due) AS oldest
+                   FROM repayment_schedule_items WHERE deleted_at IS NULL
+                  GROUP BY loan_id) i ON i.loan_id = l.id
+      LEFT JOIN (SELECT loan_id, sum(amount - paid_amount) AS owed
+                   FROM loan_charges WHERE deleted_at IS NULL AND waived_at IS NULL
+                  GROUP BY loan_id) c ON c.loan_id = l.id
 )
 SELECT 'installment paid differs from its allocations' AS rule, l.loan_number,
        'installment ' || i.sequence || ': paid ' || i.paid_amount || ', allocated '
@@ -111,6 +122,13 @@ UNION ALL
 SELECT 'loan in repayment owes nothing', l.loan_number, l.status
   FROM loans l JOIN owed o ON o.id = l.id
  WHERE l.status IN ('ACTIVE', 'DEFAULTED') AND o.amount <= 0
+UNION ALL
+SELECT 'loan facts differ from its installments and charges', l.loan_number,
+       'kept ' || l.outstanding_amount || ' owed, oldest unpaid '
+           || COALESCE(l.oldest_unpaid_due_date::text, 'none') || '; recomputed ' || f.amount
+           || ', ' || COALESCE(f.oldest::text, 'none')
+  FROM loans l JOIN facts f ON f.id = l.id
+ WHERE l.outstanding_amount <> f.amount OR l.oldest_unpaid_due_date IS DISTINCT FROM f.oldest
 ";
 
 /// A loan's terms and the interest its schedule holds.

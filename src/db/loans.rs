@@ -49,6 +49,10 @@ pub struct Loan {
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
     pub deleted_at: Option<DateTime<Utc>>,
+    /// What it still owes on its installments and live charges (kept by the money services).
+    pub outstanding_amount: Decimal,
+    /// The due date of its oldest installment not paid in full.
+    pub oldest_unpaid_due_date: Option<NaiveDate>,
 }
 
 /// A new loan.
@@ -139,6 +143,8 @@ pub struct LoanChanges<'a> {
     pub notes: Option<Option<&'a str>>,
     pub updated_at: Option<DateTime<Utc>>,
     pub deleted_at: Option<Option<DateTime<Utc>>>,
+    pub outstanding_amount: Option<Decimal>,
+    pub oldest_unpaid_due_date: Option<Option<NaiveDate>>,
 }
 
 /// What `loans(filter: …)` narrows by.

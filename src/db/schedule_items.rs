@@ -98,11 +98,13 @@ pub async fn insert_schedule(
             )
         })
         .collect();
-    diesel::insert_into(items::table)
+    let written = diesel::insert_into(items::table)
         .values(rows)
         .returning(ScheduleItem::as_returning())
         .get_results(conn)
-        .await
+        .await?;
+    super::loan_facts::refresh(conn, &[loan]).await?;
+    Ok(written)
 }
 
 /// Removes a loan's schedule before it is written again (only while nothing was paid).

@@ -217,6 +217,8 @@ diesel::table! {
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
         deleted_at -> Nullable<Timestamptz>,
+        outstanding_amount -> Numeric,
+        oldest_unpaid_due_date -> Nullable<Date>,
     }
 }
 

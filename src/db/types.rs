@@ -14,13 +14,14 @@ use crate::domain::backups::{BackupFrequency, BackupKind, BackupStatus};
 use crate::domain::charges::ChargeKind;
 use crate::domain::members::{Gender, MaritalStatus};
 use crate::domain::products::{InterestMethod, TermUnit};
+use crate::domain::reports::ReportType;
 use crate::domain::schedule::ScheduleStatus;
 use crate::domain::sessions::{LoginFailure, RevokeReason};
 use crate::domain::settings::AllocationOrder;
 use crate::domain::{
     AuditLogId, BackupId, ChargeId, DocumentId, DocumentTypeId, LoanId, LoanStatus, LoanTypeId,
-    LoginAttemptId, RepaymentId, Role, ScheduleItemId, SessionFamilyId, SessionId, UnionId,
-    UnionMemberId, UserId, UserNoteId,
+    LoginAttemptId, RepaymentId, ReportSessionId, Role, ScheduleItemId, SessionFamilyId, SessionId,
+    UnionId, UnionMemberId, UserId, UserNoteId,
 };
 
 macro_rules! uuid_column {
@@ -91,6 +92,7 @@ uuid_column!(
     AuditLogId,
     LoginAttemptId,
     BackupId,
+    ReportSessionId,
 );
 
 text_column!(
@@ -110,4 +112,5 @@ text_column!(
     BackupStatus,
     BackupKind,
     BackupFrequency,
+    ReportType,
 );

@@ -137,6 +137,10 @@ text_enum! {
         SystemRestored => "SYSTEM_RESTORED",
         /// The original system's data was imported (`millennium import legacy-backup`).
         LegacyImported => "LEGACY_IMPORTED",
+        /// A supervisor report was generated and its snapshot stored.
+        ReportGenerated => "REPORT_GENERATED",
+        /// A stored report snapshot was deleted.
+        ReportDeleted => "REPORT_DELETED",
     }
 }
 

@@ -85,4 +85,6 @@ typed_id! {
     LoginAttemptId,
     /// A backup's record.
     BackupId,
+    /// A stored supervisor report (`report_sessions`).
+    ReportSessionId,
 }

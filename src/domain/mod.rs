@@ -21,6 +21,7 @@ pub mod money;
 pub mod password_policy;
 pub mod permissions;
 pub mod products;
+pub mod reports;
 pub mod role;
 pub mod schedule;
 pub mod sessions;

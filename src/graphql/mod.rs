@@ -25,6 +25,7 @@ mod loans;
 mod members;
 mod notes;
 mod repayments;
+mod reports;
 mod scalars;
 mod settings;
 mod types;
@@ -56,6 +57,7 @@ pub struct QueryRoot(
     loans::LoanQuery,
     repayments::RepaymentQuery,
     backups::BackupQuery,
+    reports::ReportQuery,
     documents::DocumentQuery,
 );
 
@@ -72,6 +74,7 @@ pub struct MutationRoot(
     repayments::RepaymentMutation,
     charges::ChargeMutation,
     backups::BackupMutation,
+    reports::ReportMutation,
     documents::DocumentMutation,
 );
 

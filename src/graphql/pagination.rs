@@ -14,6 +14,7 @@ use super::backups::Backup;
 use super::context::ContextExt;
 use super::loans::RepaymentScheduleItem;
 use super::repayments::Repayment;
+use super::reports::ReportSession;
 use super::types::{
     AssignmentChange, AuditLog, DocumentType, Loan, LoanType, LoginAttempt, Union, UnionMember,
     User, UserNote,
@@ -174,7 +175,8 @@ pub struct Edge<T> {
     concrete(name = "AssignmentChangeEdge", params(AssignmentChange)),
     concrete(name = "RepaymentEdge", params(Repayment)),
     concrete(name = "RepaymentScheduleItemEdge", params(RepaymentScheduleItem)),
-    concrete(name = "BackupEdge", params(Backup))
+    concrete(name = "BackupEdge", params(Backup)),
+    concrete(name = "ReportSessionEdge", params(ReportSession))
 )]
 impl<T: OutputType> Edge<T> {
     /// Pass as `after` to read the nodes that follow this one.
@@ -203,7 +205,8 @@ impl<T: OutputType> Edge<T> {
         name = "RepaymentScheduleItemConnection",
         params(RepaymentScheduleItem)
     ),
-    concrete(name = "BackupConnection", params(Backup))
+    concrete(name = "BackupConnection", params(Backup)),
+    concrete(name = "ReportSessionConnection", params(ReportSession))
 )]
 impl<T: OutputType + Clone> Connection<T>
 where

@@ -1898,7 +1898,11 @@ impl<'a> Writer<'a> {
                 )
                 .await?;
         }
-        super::replay::replay_all(self.session, self.facts, self.summary, self.now).await
+        super::replay::replay_all(self.session, self.facts, self.summary, self.now).await?;
+        self.session
+            .execute(&crate::db::loan_facts::refresh_all_statement(), &[])
+            .await?;
+        Ok(())
     }
 }
 

@@ -1008,6 +1008,8 @@ async fn write_history(conn: &mut DbConn, history: &history::History) -> Service
     db::schedule_items::insert_imported(conn, &history.items).await?;
     db::charges::insert_imported_charges(conn, &history.charges).await?;
     db::repayments::insert_imported(conn, &history.repayments).await?;
+    let loans: Vec<_> = history.loans.iter().map(|loan| loan.id).collect();
+    db::loan_facts::refresh(conn, &loans).await?;
     db::repayments::insert_allocations(conn, &history.allocations).await?;
     Ok(())
 }

@@ -102,6 +102,13 @@ async fn post_in(
     }
     let posted = db::charges::insert_penalties(conn, &rows).await?;
     run.charges_posted = posted.len();
+    let charged: Vec<LoanId> = posted
+        .iter()
+        .map(|charge| charge.loan_id)
+        .collect::<std::collections::BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    db::loan_facts::refresh(conn, &charged).await?;
     let mut first_charged: HashMap<LoanId, NaiveDate> = HashMap::new();
     for charge in &posted {
         first_charged

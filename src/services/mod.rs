@@ -15,6 +15,7 @@ pub mod members;
 pub mod notes;
 pub mod records;
 pub mod repayments;
+pub mod reports;
 pub mod settings;
 pub mod staff;
 pub mod unions;

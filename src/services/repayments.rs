@@ -456,9 +456,15 @@ async fn write(
 
     let today = now.date_naive();
     let mut outstanding = Decimal::ZERO;
+    let mut oldest_unpaid = None;
     for item in &items {
         let paid = paid_items.get(&item.id).copied().unwrap_or_default();
         outstanding += item.total_due - paid;
+        if paid < item.total_due {
+            oldest_unpaid = oldest_unpaid
+                .min(Some(item.due_date))
+                .or(Some(item.due_date));
+        }
         let status = status_on(item.due_date, item.total_due, paid, today);
         let closed_at = (paid >= item.total_due).then(|| item.closed_at.unwrap_or(now));
         if paid != item.paid_amount || status != item.status || closed_at != item.closed_at {
@@ -475,15 +481,20 @@ async fn write(
     let grace = u32::try_from(settings.default_grace_days).unwrap_or(0);
     let status =
         rules::status_after_payments(loan.status, outstanding, loan.end_date, grace, today);
-    if status != loan.status {
+    let facts_changed =
+        outstanding != loan.outstanding_amount || oldest_unpaid != loan.oldest_unpaid_due_date;
+    if status != loan.status || facts_changed {
+        let moved = status != loan.status;
         let closed_at = (status == LoanStatus::Completed).then_some(now);
         db::loans::update(
             conn,
             loan.id,
             &LoanChanges {
-                status: Some(status),
-                closed_at: Some(closed_at),
-                updated_at: Some(now),
+                status: moved.then_some(status),
+                closed_at: moved.then_some(closed_at),
+                updated_at: moved.then_some(now),
+                outstanding_amount: Some(outstanding),
+                oldest_unpaid_due_date: Some(oldest_unpaid),
                 ..LoanChanges::default()
             },
         )

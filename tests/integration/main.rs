@@ -23,6 +23,7 @@ mod money_matrix;
 mod penalties;
 mod portfolio;
 mod repayments;
+mod reports;
 mod rules;
 mod s3;
 mod schema;

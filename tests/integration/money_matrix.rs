@@ -329,6 +329,12 @@ async fn prepare(app: &TestApp, org: &Org, product: &str, start: Start, n: usize
         .await
         .expect("charge");
         ctx.charge = charge.into_iter().next().map(|row| row.id);
+        // Written behind the services' back, like the daily job's penalties: the loan's facts
+        // follow as the job makes them follow.
+        let loan: millennium::domain::LoanId = ctx.loan.parse().expect("loan id");
+        millennium::db::loan_facts::refresh(&mut *app.conn().await, &[loan])
+            .await
+            .expect("facts");
     }
     ctx
 }

@@ -443,9 +443,13 @@ async fn the_checker_names_the_loan_and_the_figures_of_a_broken_invariant() {
         .await
         .expect("check");
     let rules: Vec<_> = report.violations.iter().map(|v| v.rule.as_str()).collect();
+    // The loan's kept facts no longer agree with the tampered installment either.
     assert_eq!(
         rules,
-        ["installment paid differs from its allocations"],
+        [
+            "installment paid differs from its allocations",
+            "loan facts differ from its installments and charges"
+        ],
         "{report:?}"
     );
     let violation = &report.violations[0];

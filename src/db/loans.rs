@@ -560,3 +560,64 @@ pub async fn default_overdue(
         .await?;
     Ok(due)
 }
+
+/// What a group of loans amounts to.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct LoanSums {
+    pub principal_amount: Decimal,
+    pub outstanding_amount: Decimal,
+    pub processing_fee_amount: Decimal,
+}
+
+/// The loans in scope that pass `filter` (the whole list, not a page), counted and summed per
+/// status: one statement (a `UNION ALL` of one aggregate per status, on the same filter).
+pub async fn aggregate(
+    conn: &mut DbConn,
+    filter: &LoanFilter,
+    scope: Scope,
+    listing: Listing,
+) -> QueryResult<Vec<(LoanStatus, i64, LoanSums)>> {
+    use diesel::dsl::sum;
+    let part = |status: LoanStatus| {
+        filtered(filter, scope, listing)
+            .filter(loans::status.eq(status))
+            .select((
+                status.as_str().into_sql::<diesel::sql_types::Text>(),
+                count_star(),
+                sum(loans::principal_amount),
+                sum(loans::outstanding_amount),
+                sum(loans::processing_fee_amount),
+            ))
+    };
+    let query = part(LoanStatus::Draft)
+        .union_all(part(LoanStatus::PendingApproval))
+        .union_all(part(LoanStatus::Approved))
+        .union_all(part(LoanStatus::Active))
+        .union_all(part(LoanStatus::Completed))
+        .union_all(part(LoanStatus::Defaulted))
+        .union_all(part(LoanStatus::WrittenOff))
+        .union_all(part(LoanStatus::Canceled));
+    type Row = (
+        String,
+        i64,
+        Option<Decimal>,
+        Option<Decimal>,
+        Option<Decimal>,
+    );
+    let rows: Vec<Row> = query.load(conn).await?;
+    Ok(rows
+        .into_iter()
+        .filter(|row| row.1 > 0)
+        .filter_map(|(status, count, principal, outstanding, fee)| {
+            Some((
+                status.parse().ok()?,
+                count,
+                LoanSums {
+                    principal_amount: principal.unwrap_or_default(),
+                    outstanding_amount: outstanding.unwrap_or_default(),
+                    processing_fee_amount: fee.unwrap_or_default(),
+                },
+            ))
+        })
+        .collect())
+}

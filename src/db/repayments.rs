@@ -367,3 +367,33 @@ pub async fn live_of_loans_since(
         .load(conn)
         .await
 }
+
+/// The repayments of live loans in scope that pass `filter` (the whole list), counted and
+/// summed apart for live and reversed ones (`true` is reversed): one statement.
+pub async fn aggregate(
+    conn: &mut DbConn,
+    filter: &RepaymentFilter,
+    scope: Scope,
+) -> QueryResult<Vec<(bool, i64, Decimal)>> {
+    use diesel::dsl::sum;
+    let live = filtered(filter, scope)
+        .filter(repayments::reversed_at.is_null())
+        .select((
+            false.into_sql::<diesel::sql_types::Bool>(),
+            count_star(),
+            sum(repayments::amount),
+        ));
+    let reversed = filtered(filter, scope)
+        .filter(repayments::reversed_at.is_not_null())
+        .select((
+            true.into_sql::<diesel::sql_types::Bool>(),
+            count_star(),
+            sum(repayments::amount),
+        ));
+    let rows: Vec<(bool, i64, Option<Decimal>)> = live.union_all(reversed).load(conn).await?;
+    Ok(rows
+        .into_iter()
+        .filter(|(_, count, _)| *count > 0)
+        .map(|(reversed, count, amount)| (reversed, count, amount.unwrap_or_default()))
+        .collect())
+}

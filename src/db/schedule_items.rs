@@ -306,3 +306,69 @@ pub async fn list(
     let count = want_total.then(|| filtered(filter, scope, today).select(count_star()));
     page::load_page!(conn, rows, count, page)
 }
+
+/// What a group of installments amounts to.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ItemSums {
+    pub principal_due: Decimal,
+    pub interest_due: Decimal,
+    pub fee_due: Decimal,
+    pub total_due: Decimal,
+    pub paid_amount: Decimal,
+}
+
+/// The installments of live loans in scope that pass `filter` (the whole list), counted and
+/// summed per status as of `today`: one statement.
+pub async fn aggregate(
+    conn: &mut DbConn,
+    filter: &ScheduleItemFilter,
+    scope: Scope,
+    today: NaiveDate,
+) -> QueryResult<Vec<(ScheduleStatus, i64, ItemSums)>> {
+    use diesel::dsl::sum;
+    let part = |status: ScheduleStatus| {
+        filtered(filter, scope, today)
+            .filter(has_status(status, today))
+            .select((
+                status.as_str().into_sql::<diesel::sql_types::Text>(),
+                count_star(),
+                sum(items::principal_due),
+                sum(items::interest_due),
+                sum(items::fee_due),
+                sum(items::total_due),
+                sum(items::paid_amount),
+            ))
+    };
+    type Row = (
+        String,
+        i64,
+        Option<Decimal>,
+        Option<Decimal>,
+        Option<Decimal>,
+        Option<Decimal>,
+        Option<Decimal>,
+    );
+    let rows: Vec<Row> = part(ScheduleStatus::Pending)
+        .union_all(part(ScheduleStatus::Partial))
+        .union_all(part(ScheduleStatus::Paid))
+        .union_all(part(ScheduleStatus::Overdue))
+        .load(conn)
+        .await?;
+    Ok(rows
+        .into_iter()
+        .filter(|row| row.1 > 0)
+        .filter_map(|(status, count, principal, interest, fee, total, paid)| {
+            Some((
+                status.parse().ok()?,
+                count,
+                ItemSums {
+                    principal_due: principal.unwrap_or_default(),
+                    interest_due: interest.unwrap_or_default(),
+                    fee_due: fee.unwrap_or_default(),
+                    total_due: total.unwrap_or_default(),
+                    paid_amount: paid.unwrap_or_default(),
+                },
+            ))
+        })
+        .collect())
+}

@@ -11,7 +11,7 @@ use super::charges::{LoanBalance, LoanCharge};
 use super::context::ContextExt;
 use super::guards::LoggedIn;
 use super::loaders::ListKey;
-use super::pagination::{Connection, PageArgs};
+use super::pagination::{Connection, LoanConnection, PageArgs, RepaymentScheduleItemConnection};
 use super::preload;
 use super::scalars::{Date, parse_id, parse_optional_id};
 use super::types::{LoanType, Union, UnionMember, User, found, id, listed, loaded, patch};
@@ -535,17 +535,21 @@ impl LoanQuery {
         first: Option<i32>,
         after: Option<String>,
         #[graphql(default)] include_deleted: bool,
-    ) -> Result<Connection<Loan>> {
+    ) -> Result<LoanConnection> {
         let args = PageArgs::new(ctx, first, after.as_deref())?;
+        let filter: DbLoanFilter = filter.unwrap_or_default().parse()?;
         let key = ListKey {
-            filter: filter.unwrap_or_default().parse()?,
+            filter: filter.clone(),
             order: (),
             listing: PageArgs::listing(ctx, Some(include_deleted)),
             page: args.page,
         };
         let page = listed(ctx.loaders()?.loan_lists.load_one(key).await)?;
         preload::loans(ctx, page.rows.clone(), preload::page_nodes(ctx)).await?;
-        Ok(Connection::new(page, args.page))
+        Ok(LoanConnection::new(
+            Connection::new(page, args.page),
+            Some((filter, include_deleted)),
+        ))
     }
 
     /// Installments of the loans in your scope, soonest due first; `status` is as of today.
@@ -559,17 +563,22 @@ impl LoanQuery {
         filter: Option<ScheduleItemFilter>,
         first: Option<i32>,
         after: Option<String>,
-    ) -> Result<Connection<RepaymentScheduleItem>> {
+    ) -> Result<RepaymentScheduleItemConnection> {
         let args = PageArgs::new(ctx, first, after.as_deref())?;
+        let filter: crate::db::schedule_items::ScheduleItemFilter =
+            filter.unwrap_or_default().parse()?;
         let key = ListKey {
-            filter: filter.unwrap_or_default().parse()?,
+            filter: filter.clone(),
             order: (),
             listing: PageArgs::listing(ctx, None),
             page: args.page,
         };
         let page = listed(ctx.loaders()?.schedule_item_lists.load_one(key).await)?;
         preload::schedule_items(ctx, page.rows.clone(), preload::page_nodes(ctx)).await?;
-        Ok(Connection::new(page, args.page))
+        Ok(RepaymentScheduleItemConnection::new(
+            Connection::new(page, args.page),
+            Some(filter),
+        ))
     }
 }
 

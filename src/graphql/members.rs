@@ -193,7 +193,7 @@ impl UnionMember {
         ctx: &Context<'_>,
         first: Option<i32>,
         after: Option<String>,
-    ) -> Result<Connection<super::loans::Loan>> {
+    ) -> Result<super::pagination::LoanConnection> {
         let args = PageArgs::new(ctx, first, after.as_deref())?;
         let page = loaded(
             ctx.loaders()?
@@ -202,10 +202,16 @@ impl UnionMember {
                 .await,
         )?;
         let Some(page) = page else {
-            return Ok(Connection::empty(args.page));
+            return Ok(super::pagination::LoanConnection::new(
+                Connection::empty(args.page),
+                None,
+            ));
         };
         preload::loans(ctx, page.rows.clone(), preload::page_nodes(ctx)).await?;
-        Ok(Connection::new(page, args.page))
+        Ok(super::pagination::LoanConnection::new(
+            Connection::new(page, args.page),
+            None,
+        ))
     }
 
     /// The member's documents, oldest upload first (deleted ones with `includeDeleted`, for

@@ -3,6 +3,7 @@
 //! error coding ([`error::ErrorCodes`]). The SDL is committed as `schema.graphql` and checked by
 //! a test.
 
+pub mod aggregates;
 pub mod analysis;
 pub mod batch;
 pub mod context;

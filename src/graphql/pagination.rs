@@ -101,8 +101,14 @@ impl PageArgs {
     pub fn listing(ctx: &Context<'_>, include_deleted: Option<bool>) -> Listing {
         Listing {
             include_deleted: include_deleted.unwrap_or(false),
-            want_total: Self::wants_total(ctx),
+            want_total: Self::wants_total(ctx) && !Self::wants_aggregate(ctx),
         }
+    }
+
+    /// Whether the field being resolved selects `aggregate` (which counts too: `totalCount`
+    /// then comes from it, in the same statement).
+    pub fn wants_aggregate(ctx: &Context<'_>) -> bool {
+        ctx.look_ahead().field("aggregate").exists()
     }
 }
 
@@ -140,6 +146,33 @@ impl<T> Connection<T> {
 
     fn cursor(&self, index: usize) -> String {
         encode_cursor(self.offset + i64::try_from(index).unwrap_or(i64::MAX))
+    }
+
+    fn edge_list(&self) -> Vec<Edge<T>>
+    where
+        T: Clone,
+    {
+        self.nodes
+            .iter()
+            .enumerate()
+            .map(|(index, node)| Edge {
+                cursor: self.cursor(index),
+                node: node.clone(),
+            })
+            .collect()
+    }
+
+    fn info(&self) -> PageInfo {
+        let (start_cursor, end_cursor) = match self.nodes.len() {
+            0 => (None, None),
+            len => (Some(self.cursor(0)), Some(self.cursor(len - 1))),
+        };
+        PageInfo {
+            has_next_page: self.has_next,
+            has_previous_page: self.offset > 0,
+            start_cursor,
+            end_cursor,
+        }
     }
 }
 
@@ -194,17 +227,11 @@ impl<T: OutputType> Edge<T> {
     concrete(name = "UnionConnection", params(Union)),
     concrete(name = "UnionMemberConnection", params(UnionMember)),
     concrete(name = "LoanTypeConnection", params(LoanType)),
-    concrete(name = "LoanConnection", params(Loan)),
     concrete(name = "DocumentTypeConnection", params(DocumentType)),
     concrete(name = "AuditLogConnection", params(AuditLog)),
     concrete(name = "LoginAttemptConnection", params(LoginAttempt)),
     concrete(name = "UserNoteConnection", params(UserNote)),
     concrete(name = "AssignmentChangeConnection", params(AssignmentChange)),
-    concrete(name = "RepaymentConnection", params(Repayment)),
-    concrete(
-        name = "RepaymentScheduleItemConnection",
-        params(RepaymentScheduleItem)
-    ),
     concrete(name = "BackupConnection", params(Backup)),
     concrete(name = "ReportSessionConnection", params(ReportSession))
 )]
@@ -214,14 +241,7 @@ where
 {
     /// The nodes of this page with their cursors.
     async fn edges(&self) -> Vec<Edge<T>> {
-        self.nodes
-            .iter()
-            .enumerate()
-            .map(|(index, node)| Edge {
-                cursor: self.cursor(index),
-                node: node.clone(),
-            })
-            .collect()
+        self.edge_list()
     }
 
     /// The nodes of this page.
@@ -230,16 +250,7 @@ where
     }
 
     async fn page_info(&self) -> PageInfo {
-        let (start_cursor, end_cursor) = match self.nodes.len() {
-            0 => (None, None),
-            len => (Some(self.cursor(0)), Some(self.cursor(len - 1))),
-        };
-        PageInfo {
-            has_next_page: self.has_next,
-            has_previous_page: self.offset > 0,
-            start_cursor,
-            end_cursor,
-        }
+        self.info()
     }
 
     /// How many nodes the whole list holds (all pages), counted only when selected.
@@ -249,6 +260,114 @@ where
         })
     }
 }
+
+/// What an aggregate over a whole list is computed from, and how.
+pub trait Aggregate: Sized + Send + Sync {
+    /// The list's filter (and options), as the page was read with.
+    type Key: Send + Sync;
+
+    /// Computes the aggregate of the whole filtered, scoped list: one statement.
+    fn compute(
+        ctx: &Context<'_>,
+        key: &Self::Key,
+    ) -> impl std::future::Future<Output = async_graphql::Result<Self>> + Send;
+
+    /// How many nodes it covers (what `totalCount` answers when the aggregate is selected).
+    fn count(&self) -> i64;
+}
+
+/// A connection whose whole filtered list can be aggregated (`aggregate`); `totalCount` and
+/// `aggregate` together cost one statement. Nested lists (a union's loans) carry no key: their
+/// `aggregate` asks for the top-level list with the parent as filter.
+macro_rules! aggregated_connection {
+    ($(#[$meta:meta])* $name:ident, $node:ty, $aggregate:ty, $list:literal) => {
+        $(#[$meta])*
+        pub struct $name {
+            page: Connection<$node>,
+            key: Option<<$aggregate as Aggregate>::Key>,
+            computed: tokio::sync::OnceCell<$aggregate>,
+        }
+
+        impl $name {
+            pub fn new(page: Connection<$node>, key: Option<<$aggregate as Aggregate>::Key>) -> Self {
+                Self {
+                    page,
+                    key,
+                    computed: tokio::sync::OnceCell::new(),
+                }
+            }
+
+            async fn computed(&self, ctx: &Context<'_>) -> async_graphql::Result<&$aggregate> {
+                let Some(key) = &self.key else {
+                    return Err(ServiceError::bad_input(
+                        "aggregate",
+                        concat!(
+                            "`aggregate` is computed on the top-level `", $list,
+                            "` list: ask it with the parent as its filter."
+                        ),
+                    )
+                    .into());
+                };
+                self.computed
+                    .get_or_try_init(|| <$aggregate as Aggregate>::compute(ctx, key))
+                    .await
+            }
+        }
+
+        #[Object]
+        impl $name {
+            /// The nodes of this page with their cursors.
+            async fn edges(&self) -> Vec<Edge<$node>> {
+                self.page.edge_list()
+            }
+
+            /// The nodes of this page.
+            async fn nodes(&self) -> &[$node] {
+                &self.page.nodes
+            }
+
+            async fn page_info(&self) -> PageInfo {
+                self.page.info()
+            }
+
+            /// How many nodes the whole list holds (all pages), counted only when selected.
+            async fn total_count(&self, ctx: &Context<'_>) -> async_graphql::Result<i64> {
+                match self.page.total {
+                    Some(total) => Ok(total),
+                    None => Ok(self.computed(ctx).await?.count()),
+                }
+            }
+
+            /// Counts and money sums of the whole filtered list in your scope (not the page),
+            /// in all and per status.
+            async fn aggregate(&self, ctx: &Context<'_>) -> async_graphql::Result<&$aggregate> {
+                self.computed(ctx).await
+            }
+        }
+    };
+}
+
+aggregated_connection!(
+    /// A page of loans, with the aggregate of the whole list.
+    LoanConnection,
+    Loan,
+    super::aggregates::LoanAggregate,
+    "loans"
+);
+aggregated_connection!(
+    /// A page of repayments, with the aggregate of the whole list.
+    RepaymentConnection,
+    Repayment,
+    super::aggregates::RepaymentAggregate,
+    "repayments"
+);
+aggregated_connection!(
+    /// A page of installments, with the aggregate of the whole list.
+    RepaymentScheduleItemConnection,
+    RepaymentScheduleItem,
+    super::aggregates::ScheduleItemAggregate,
+    "scheduleItems"
+);
 
 #[cfg(test)]
 mod tests {

@@ -9,7 +9,7 @@ use super::context::ContextExt;
 use super::guards::LoggedIn;
 use super::loaders::ListKey;
 use super::loans::Loan;
-use super::pagination::{Connection, PageArgs};
+use super::pagination::{Connection, PageArgs, RepaymentConnection};
 use super::preload;
 use super::scalars::{parse_id, parse_optional_id};
 use super::types::{User, found, id, listed, loaded};
@@ -208,17 +208,21 @@ impl RepaymentQuery {
         filter: Option<RepaymentFilter>,
         first: Option<i32>,
         after: Option<String>,
-    ) -> Result<Connection<Repayment>> {
+    ) -> Result<RepaymentConnection> {
         let args = PageArgs::new(ctx, first, after.as_deref())?;
+        let filter: crate::db::repayments::RepaymentFilter = filter.unwrap_or_default().parse()?;
         let key = ListKey {
-            filter: filter.unwrap_or_default().parse()?,
+            filter: filter.clone(),
             order: (),
             listing: PageArgs::listing(ctx, None),
             page: args.page,
         };
         let page = listed(ctx.loaders()?.repayment_lists.load_one(key).await)?;
         preload::repayments(ctx, page.rows.clone(), preload::page_nodes(ctx)).await?;
-        Ok(Connection::new(page, args.page))
+        Ok(RepaymentConnection::new(
+            Connection::new(page, args.page),
+            Some(filter),
+        ))
     }
 }
 

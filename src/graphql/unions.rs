@@ -120,7 +120,7 @@ impl Union {
         ctx: &Context<'_>,
         first: Option<i32>,
         after: Option<String>,
-    ) -> Result<Connection<super::loans::Loan>> {
+    ) -> Result<super::pagination::LoanConnection> {
         let args = PageArgs::new(ctx, first, after.as_deref())?;
         let page = loaded(
             ctx.loaders()?
@@ -129,10 +129,16 @@ impl Union {
                 .await,
         )?;
         let Some(page) = page else {
-            return Ok(Connection::empty(args.page));
+            return Ok(super::pagination::LoanConnection::new(
+                Connection::empty(args.page),
+                None,
+            ));
         };
         preload::loans(ctx, page.rows.clone(), preload::page_nodes(ctx)).await?;
-        Ok(Connection::new(page, args.page))
+        Ok(super::pagination::LoanConnection::new(
+            Connection::new(page, args.page),
+            None,
+        ))
     }
 
     /// How many live loans the union has, in any status.

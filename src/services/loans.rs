@@ -754,3 +754,37 @@ pub async fn schedule_items(
             .await?,
     )
 }
+
+/// The loans in scope that pass `filter`, counted and summed per status over the whole list.
+pub async fn aggregate(
+    state: &AppState,
+    caller: &Caller,
+    filter: &LoanFilter,
+    include_deleted: bool,
+) -> ServiceResult<Vec<(crate::domain::LoanStatus, i64, db::loans::LoanSums)>> {
+    caller.include_deleted(include_deleted)?;
+    let listing = Listing {
+        include_deleted,
+        want_total: false,
+    };
+    let mut conn = state.db.get().await?;
+    Ok(db::loans::aggregate(&mut conn, filter, caller.scope(), listing).await?)
+}
+
+/// The installments of live loans in scope that pass `filter`, counted and summed per status
+/// as of today over the whole list.
+pub async fn schedule_item_aggregate(
+    state: &AppState,
+    caller: &Caller,
+    filter: &ScheduleItemFilter,
+) -> ServiceResult<
+    Vec<(
+        crate::domain::schedule::ScheduleStatus,
+        i64,
+        db::schedule_items::ItemSums,
+    )>,
+> {
+    let today = state.clock.now().date_naive();
+    let mut conn = state.db.get().await?;
+    Ok(db::schedule_items::aggregate(&mut conn, filter, caller.scope(), today).await?)
+}

@@ -543,3 +543,14 @@ pub async fn list(
     let mut conn = state.db.get().await?;
     Ok(db::repayments::list(&mut conn, filter, caller.scope(), want_total, page).await?)
 }
+
+/// The repayments of live loans in scope that pass `filter`, counted and summed apart for
+/// live and reversed ones (`true`) over the whole list.
+pub async fn aggregate(
+    state: &AppState,
+    caller: &Caller,
+    filter: &RepaymentFilter,
+) -> ServiceResult<Vec<(bool, i64, Decimal)>> {
+    let mut conn = state.db.get().await?;
+    Ok(db::repayments::aggregate(&mut conn, filter, caller.scope()).await?)
+}

@@ -1046,3 +1046,133 @@ async fn each_report_costs_the_same_statements_for_twice_the_book() {
     assert_eq!(first, second, "statements per report grew with the book");
     assert!(first.iter().all(|n| *n <= 8), "{first:?}");
 }
+
+const AGGREGATES: &str = "{
+    loans(first: 1) { totalCount nodes { id }
+        aggregate { count sum { principalAmount outstandingAmount }
+                    byStatus { status count sum { principalAmount outstandingAmount } } } }
+    repayments(first: 1, filter: { includeReversed: true }) { totalCount
+        aggregate { count sum { amount } byStatus { status count sum { amount } } } }
+    scheduleItems(first: 1) { totalCount
+        aggregate { count sum { totalDue paidAmount remainingAmount } byStatus { status count } } }
+}";
+
+#[tokio::test]
+async fn list_aggregates_cover_the_whole_filtered_list_in_scope() {
+    let app = TestApp::spawn().await;
+    let book = book(&app).await;
+    let views = views(&app, &book).await;
+
+    for (session, which, reversed) in [
+        (&book.org.admin, None, 1),
+        (&book.org.supervisor, Some(true), 1),
+        (&book.org.other_officer, Some(false), 0),
+    ] {
+        let loans: Vec<&LoanView> = views
+            .iter()
+            .filter(|l| which.is_none_or(|ours| l.ours == ours))
+            .collect();
+        let data = app.gql(AGGREGATES).by(session).send().await;
+        let data = data.data();
+
+        // Loans: a page of one, an aggregate of all, per status.
+        let aggregate = &data["loans"]["aggregate"];
+        assert_eq!(data["loans"]["nodes"].as_array().expect("nodes").len(), 1);
+        assert_eq!(aggregate["count"], loans.len() as i64);
+        assert_eq!(data["loans"]["totalCount"], loans.len() as i64);
+        let principal: Decimal = loans.iter().map(|l| l.principal).sum();
+        assert_eq!(money(&aggregate["sum"]["principalAmount"]), principal);
+        // What each loan's schedule still lacks, applications included (as `Loan.balance`).
+        let owed: Decimal = loans.iter().map(|l| l.outstanding()).sum();
+        assert_eq!(
+            money(&aggregate["sum"]["outstandingAmount"]),
+            owed,
+            "{aggregate}"
+        );
+        for group in aggregate["byStatus"].as_array().expect("by status") {
+            let status = group["status"].as_str().expect("status");
+            let of: Vec<_> = loans.iter().filter(|l| l.status == status).collect();
+            assert_eq!(group["count"], of.len() as i64, "{status}");
+            let principal: Decimal = of.iter().map(|l| l.principal).sum();
+            assert_eq!(
+                money(&group["sum"]["principalAmount"]),
+                principal,
+                "{status}"
+            );
+        }
+
+        // Repayments: live ones as the book has them, and the reversed one apart.
+        let aggregate = &data["repayments"]["aggregate"];
+        let live: Vec<Decimal> = loans
+            .iter()
+            .flat_map(|l| l.payments.iter().map(|(_, amount)| *amount))
+            .collect();
+        let recorded = aggregate["byStatus"]
+            .as_array()
+            .expect("by status")
+            .iter()
+            .find(|g| g["status"] == "RECORDED")
+            .cloned()
+            .unwrap_or(json!({"count": 0, "sum": {"amount": "0"}}));
+        assert_eq!(recorded["count"], live.len() as i64);
+        assert_eq!(
+            money(&recorded["sum"]["amount"]),
+            live.iter().sum::<Decimal>()
+        );
+        assert_eq!(aggregate["count"], live.len() as i64 + reversed);
+        assert_eq!(data["repayments"]["totalCount"], aggregate["count"]);
+
+        // Installments: every loan's schedule (drafts and applications have theirs too).
+        let aggregate = &data["scheduleItems"]["aggregate"];
+        let items: usize = loans.iter().map(|l| l.schedule.len()).sum();
+        assert_eq!(aggregate["count"], items as i64);
+        let due: Decimal = loans
+            .iter()
+            .flat_map(|l| l.schedule.iter().map(|(_, d)| *d))
+            .sum();
+        let paid: Decimal = loans.iter().map(|l| l.paid()).sum();
+        assert_eq!(money(&aggregate["sum"]["totalDue"]), due);
+        assert_eq!(money(&aggregate["sum"]["paidAmount"]), paid);
+        assert_eq!(money(&aggregate["sum"]["remainingAmount"]), due - paid);
+        let counted: i64 = aggregate["byStatus"]
+            .as_array()
+            .expect("by status")
+            .iter()
+            .map(|g| g["count"].as_i64().expect("count"))
+            .sum();
+        assert_eq!(counted, items as i64);
+    }
+
+    // A filter narrows the aggregate as it narrows the list.
+    let data = app
+        .gql("{ loans(filter: { status: [ACTIVE] }) { aggregate { count byStatus { status } } } }")
+        .by(&book.org.admin)
+        .send()
+        .await;
+    let active = views.iter().filter(|l| l.status == "ACTIVE").count();
+    assert_eq!(data.data()["loans"]["aggregate"]["count"], active as i64);
+
+    // `totalCount` with `aggregate` costs what `totalCount` alone costs.
+    let cost = |query: &'static str| {
+        let app = &app;
+        let session = &book.org.admin;
+        async move {
+            let before = app.statements();
+            app.gql(query).by(session).send().await.data();
+            app.statements() - before
+        }
+    };
+    let plain = cost("{ loans(first: 5) { totalCount nodes { id } } }").await;
+    let aggregated =
+        cost("{ loans(first: 5) { totalCount aggregate { count sum { principalAmount } } nodes { id } } }")
+            .await;
+    assert_eq!(plain, aggregated);
+
+    // A nested list points at the top-level one.
+    let nested = app
+        .gql("{ unions { nodes { loans { aggregate { count } } } } }")
+        .by(&book.org.admin)
+        .send()
+        .await;
+    assert_eq!(nested.error_code(), "BAD_USER_INPUT");
+}

@@ -13,6 +13,7 @@ pub mod config;
 pub mod db;
 pub mod domain;
 pub mod embedded_pg;
+pub mod export;
 pub mod graphql;
 pub mod http;
 pub mod jobs;

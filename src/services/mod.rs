@@ -10,6 +10,7 @@ pub mod catalog;
 pub mod charges;
 pub mod documents;
 pub mod error;
+pub mod exports;
 pub mod loans;
 pub mod members;
 pub mod notes;

@@ -11,6 +11,7 @@ mod bootstrap;
 mod cli;
 mod database;
 mod documents;
+mod exports;
 mod graphiql;
 mod health;
 mod http;

@@ -119,7 +119,7 @@ fn not_found() -> Response {
 
 /// A refusal with its status; an internal error is logged with the request id, which the
 /// client gets too.
-fn failed(err: ServiceError, request_id: Option<&str>) -> Response {
+pub(super) fn failed(err: ServiceError, request_id: Option<&str>) -> Response {
     let status = match &err {
         ServiceError::Unauthenticated(_) | ServiceError::AccountLocked { .. } => {
             StatusCode::UNAUTHORIZED

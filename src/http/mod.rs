@@ -11,6 +11,7 @@ mod graphiql;
 mod graphql;
 mod health;
 mod multipart;
+mod printouts;
 pub mod rate_limit;
 
 use std::time::Duration;
@@ -65,6 +66,11 @@ pub fn router(app: AppState) -> Router {
         .route("/backups/{id}/download", get(backups::download))
         .route("/files/{document_id}", get(files::download))
         .route("/exports/{file}", get(exports::export))
+        .route(
+            "/exports/collection-sheet.pdf",
+            get(printouts::collection_sheet),
+        )
+        .route("/receipts/{file}", get(printouts::receipt))
         .route_layer(middleware::from_fn_with_state(
             state.clone(),
             edge::rate_limit,

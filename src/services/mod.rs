@@ -14,6 +14,7 @@ pub mod exports;
 pub mod loans;
 pub mod members;
 pub mod notes;
+pub mod printouts;
 pub mod records;
 pub mod repayments;
 pub mod settings;

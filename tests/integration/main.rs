@@ -23,6 +23,7 @@ mod migrations;
 mod money_matrix;
 mod penalties;
 mod portfolio;
+mod printouts;
 mod repayments;
 mod rules;
 mod s3;

@@ -1,7 +1,7 @@
 //! `audit_logs`: the append-only trail of who changed what.
 
 use chrono::{DateTime, Utc};
-use diesel::dsl::count_star;
+use diesel::dsl::{AsSelect, SqlTypeOf, count_star};
 use diesel::pg::Pg;
 use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
@@ -123,6 +123,22 @@ fn filtered(filter: &AuditFilter, scope: Scope) -> audit_logs::BoxedQuery<'stati
     query
 }
 
+/// The entries visible in `scope` that pass `filter`, newest first (`oldest_first` reverses):
+/// the list, whole (for an export's cursor) or cut into pages by [`list`].
+pub fn ordered(
+    filter: &AuditFilter,
+    scope: Scope,
+    oldest_first: bool,
+) -> audit_logs::BoxedQuery<'static, Pg, SqlTypeOf<AsSelect<AuditLog, Pg>>> {
+    let query = filtered(filter, scope);
+    let query = if oldest_first {
+        query.order_by((audit_logs::created_at.asc(), audit_logs::id.asc()))
+    } else {
+        query.order_by((audit_logs::created_at.desc(), audit_logs::id.desc()))
+    };
+    query.select(AuditLog::as_select())
+}
+
 /// One page of the entries visible in `scope`, newest first (`oldest_first` reverses).
 pub async fn list(
     conn: &mut DbConn,
@@ -132,14 +148,9 @@ pub async fn list(
     want_total: bool,
     page: Page,
 ) -> QueryResult<Paged<AuditLog>> {
-    let query = filtered(filter, scope);
-    let query = if oldest_first {
-        query.order_by((audit_logs::created_at.asc(), audit_logs::id.asc()))
-    } else {
-        query.order_by((audit_logs::created_at.desc(), audit_logs::id.desc()))
-    };
+    let query = ordered(filter, scope, oldest_first);
     let count = want_total.then(|| filtered(filter, scope).select(count_star()));
-    page::load_page!(conn, query.select(AuditLog::as_select()), count, page)
+    page::load_page!(conn, query, count, page)
 }
 
 /// The entries about one entity, oldest first.

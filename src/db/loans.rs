@@ -2,7 +2,7 @@
 //! follow a union's reassignment or a member's move; the counts that block deletions.
 
 use chrono::{DateTime, NaiveDate, Utc};
-use diesel::dsl::count_star;
+use diesel::dsl::{AsSelect, SqlTypeOf, count_star};
 use diesel::pg::Pg;
 use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
@@ -284,6 +284,18 @@ pub async fn find_many(conn: &mut DbConn, ids: &[LoanId], scope: Scope) -> Query
         .await
 }
 
+/// The loans in scope that pass `filter`, newest first: the list, whole (for an export's
+/// cursor) or cut into pages by [`list`].
+pub fn ordered(
+    filter: &LoanFilter,
+    scope: Scope,
+    listing: Listing,
+) -> loans::BoxedQuery<'static, Pg, SqlTypeOf<AsSelect<Loan, Pg>>> {
+    filtered(filter, scope, listing)
+        .order_by((loans::created_at.desc(), loans::id.desc()))
+        .select(Loan::as_select())
+}
+
 /// One page of the loans in scope that pass `filter`, newest first.
 pub async fn list(
     conn: &mut DbConn,
@@ -292,9 +304,7 @@ pub async fn list(
     listing: Listing,
     page: Page,
 ) -> QueryResult<Paged<Loan>> {
-    let rows = filtered(filter, scope, listing)
-        .order_by((loans::created_at.desc(), loans::id.desc()))
-        .select(Loan::as_select());
+    let rows = ordered(filter, scope, listing);
     let count = listing
         .want_total
         .then(|| filtered(filter, scope, listing).select(count_star()));

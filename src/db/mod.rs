@@ -12,6 +12,7 @@ pub mod constraints;
 pub mod contents;
 pub mod copy;
 pub mod counters;
+pub mod cursor;
 pub mod databases;
 pub mod direct;
 pub mod document_types;

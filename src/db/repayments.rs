@@ -10,7 +10,7 @@ use rust_decimal::Decimal;
 use serde::Serialize;
 use uuid::Uuid;
 
-use diesel::dsl::count_star;
+use diesel::dsl::{AsSelect, SqlTypeOf, count_star};
 
 use super::page::{self, Page, Paged};
 use super::schema::{loans, repayment_allocations, repayments};
@@ -309,6 +309,17 @@ fn filtered(filter: &RepaymentFilter, scope: Scope) -> repayments::BoxedQuery<'s
     query
 }
 
+/// The repayments of live loans in scope that pass `filter`, latest paid first: the list,
+/// whole (for an export's cursor) or cut into pages by [`list`].
+pub fn ordered(
+    filter: &RepaymentFilter,
+    scope: Scope,
+) -> repayments::BoxedQuery<'static, Pg, SqlTypeOf<AsSelect<Repayment, Pg>>> {
+    filtered(filter, scope)
+        .order_by((repayments::paid_at.desc(), repayments::id.desc()))
+        .select(Repayment::as_select())
+}
+
 /// One page of the repayments of live loans in scope that pass `filter`, latest paid first.
 pub async fn list(
     conn: &mut DbConn,
@@ -317,9 +328,7 @@ pub async fn list(
     want_total: bool,
     page: Page,
 ) -> QueryResult<Paged<Repayment>> {
-    let rows = filtered(filter, scope)
-        .order_by((repayments::paid_at.desc(), repayments::id.desc()))
-        .select(Repayment::as_select());
+    let rows = ordered(filter, scope);
     let count = want_total.then(|| filtered(filter, scope).select(count_star()));
     page::load_page!(conn, rows, count, page)
 }

@@ -7,7 +7,7 @@ use diesel_async::RunQueryDsl;
 use rust_decimal::Decimal;
 use serde::Serialize;
 
-use diesel::dsl::count_star;
+use diesel::dsl::{AsSelect, SqlTypeOf, count_star};
 use diesel::sql_types::Bool;
 
 use super::DbConn;
@@ -287,6 +287,22 @@ fn filtered(
     query
 }
 
+/// The installments of live loans in scope that pass `filter`, soonest due first: the list,
+/// whole (for an export's cursor) or cut into pages by [`list`].
+pub fn ordered(
+    filter: &ScheduleItemFilter,
+    scope: Scope,
+    today: NaiveDate,
+) -> items::BoxedQuery<'static, Pg, SqlTypeOf<AsSelect<ScheduleItem, Pg>>> {
+    filtered(filter, scope, today)
+        .order_by((
+            items::due_date.asc(),
+            items::loan_id.asc(),
+            items::sequence.asc(),
+        ))
+        .select(ScheduleItem::as_select())
+}
+
 /// One page of the installments of live loans in scope that pass `filter`, soonest due first.
 pub async fn list(
     conn: &mut DbConn,
@@ -296,13 +312,7 @@ pub async fn list(
     want_total: bool,
     page: Page,
 ) -> QueryResult<Paged<ScheduleItem>> {
-    let rows = filtered(filter, scope, today)
-        .order_by((
-            items::due_date.asc(),
-            items::loan_id.asc(),
-            items::sequence.asc(),
-        ))
-        .select(ScheduleItem::as_select());
+    let rows = ordered(filter, scope, today);
     let count = want_total.then(|| filtered(filter, scope, today).select(count_star()));
     page::load_page!(conn, rows, count, page)
 }

@@ -2,7 +2,7 @@
 //! [`Scope`] through the member's union.
 
 use chrono::{DateTime, NaiveDate, Utc};
-use diesel::dsl::count_star;
+use diesel::dsl::{AsSelect, SqlTypeOf, count_star};
 use diesel::pg::Pg;
 use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
@@ -220,15 +220,14 @@ pub async fn find_many(
         .await
 }
 
-/// One page of the members in scope that pass `filter`.
-pub async fn list(
-    conn: &mut DbConn,
+/// The members in scope that pass `filter`, in `order`: the list, whole (for an export's
+/// cursor) or cut into pages by [`list`].
+pub fn ordered(
     filter: &MemberFilter,
     order: (MemberOrderField, Direction),
     scope: Scope,
     listing: Listing,
-    page: Page,
-) -> QueryResult<Paged<UnionMember>> {
+) -> union_members::BoxedQuery<'static, Pg, SqlTypeOf<AsSelect<UnionMember, Pg>>> {
     use union_members::{code, created_at, first_name, id, last_name, updated_at};
     let query = filtered(filter, scope, listing);
     let query = match order {
@@ -253,10 +252,23 @@ pub async fn list(
             query.order_by((updated_at.desc(), id.desc()))
         }
     };
+    query.select(UnionMember::as_select())
+}
+
+/// One page of the members in scope that pass `filter`.
+pub async fn list(
+    conn: &mut DbConn,
+    filter: &MemberFilter,
+    order: (MemberOrderField, Direction),
+    scope: Scope,
+    listing: Listing,
+    page: Page,
+) -> QueryResult<Paged<UnionMember>> {
+    let query = ordered(filter, order, scope, listing);
     let count = listing
         .want_total
         .then(|| filtered(filter, scope, listing).select(count_star()));
-    page::load_page!(conn, query.select(UnionMember::as_select()), count, page)
+    page::load_page!(conn, query, count, page)
 }
 
 /// A page of the live members of each of `unions` (in scope), by name: one statement for all.

@@ -2,7 +2,7 @@
 //! actor's [`Scope`] (see [`super::scope`]).
 
 use chrono::{DateTime, Utc};
-use diesel::dsl::count_star;
+use diesel::dsl::{AsSelect, SqlTypeOf, count_star};
 use diesel::pg::Pg;
 use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
@@ -160,15 +160,14 @@ pub async fn find_many(
         .await
 }
 
-/// One page of the unions in scope that pass `filter`.
-pub async fn list(
-    conn: &mut DbConn,
+/// The unions in scope that pass `filter`, in `order`: the list, whole (for an export's
+/// cursor) or cut into pages by [`list`].
+pub fn ordered(
     filter: &UnionFilter,
     order: (UnionOrderField, Direction),
     scope: Scope,
     listing: Listing,
-    page: Page,
-) -> QueryResult<Paged<Union>> {
+) -> unions::BoxedQuery<'static, Pg, SqlTypeOf<AsSelect<Union, Pg>>> {
     let query = filtered(filter, scope, listing);
     let query = match order {
         (UnionOrderField::Name, Direction::Asc) => {
@@ -190,10 +189,23 @@ pub async fn list(
             query.order_by((unions::updated_at.desc(), unions::id.desc()))
         }
     };
+    query.select(Union::as_select())
+}
+
+/// One page of the unions in scope that pass `filter`.
+pub async fn list(
+    conn: &mut DbConn,
+    filter: &UnionFilter,
+    order: (UnionOrderField, Direction),
+    scope: Scope,
+    listing: Listing,
+    page: Page,
+) -> QueryResult<Paged<Union>> {
+    let query = ordered(filter, order, scope, listing);
     let count = listing
         .want_total
         .then(|| filtered(filter, scope, listing).select(count_star()));
-    page::load_page!(conn, query.select(Union::as_select()), count, page)
+    page::load_page!(conn, query, count, page)
 }
 
 /// A page of the live unions of each of `officers` (in scope), by name: one statement for all.

@@ -1,7 +1,7 @@
 //! `users`: staff accounts.
 
 use chrono::{DateTime, Utc};
-use diesel::dsl::count_star;
+use diesel::dsl::{AsSelect, SqlTypeOf, count_star};
 use diesel::pg::Pg;
 use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
@@ -200,15 +200,14 @@ pub async fn find_many(conn: &mut DbConn, ids: &[UserId], scope: Scope) -> Query
         .await
 }
 
-/// One page of the staff visible in `scope` that pass `filter`.
-pub async fn list(
-    conn: &mut DbConn,
+/// The staff visible in `scope` that pass `filter`, in `order`: the list, whole (for an
+/// export's cursor) or cut into pages by [`list`].
+pub fn ordered(
     filter: &UserFilter,
     order: (UserOrderField, Direction),
     scope: Scope,
     listing: Listing,
-    page: Page,
-) -> QueryResult<Paged<User>> {
+) -> users::BoxedQuery<'static, Pg, SqlTypeOf<AsSelect<User, Pg>>> {
     use users::{created_at, email, first_name, id, last_login_at, last_name};
     let query = filtered(filter, scope, listing);
     let query = match order {
@@ -231,10 +230,23 @@ pub async fn list(
             query.order_by((last_login_at.desc().nulls_last(), id.desc()))
         }
     };
+    query.select(User::as_select())
+}
+
+/// One page of the staff visible in `scope` that pass `filter`.
+pub async fn list(
+    conn: &mut DbConn,
+    filter: &UserFilter,
+    order: (UserOrderField, Direction),
+    scope: Scope,
+    listing: Listing,
+    page: Page,
+) -> QueryResult<Paged<User>> {
+    let query = ordered(filter, order, scope, listing);
     let count = listing
         .want_total
         .then(|| filtered(filter, scope, listing).select(count_star()));
-    page::load_page!(conn, query.select(User::as_select()), count, page)
+    page::load_page!(conn, query, count, page)
 }
 
 /// A page of the live credit officers of each of `supervisors` (visible in `scope`), by name.

@@ -173,7 +173,7 @@ pub struct AuditLogFilter {
 }
 
 impl AuditLogFilter {
-    fn parse(self) -> Result<DbAuditFilter> {
+    pub(super) fn parse(self) -> Result<DbAuditFilter, crate::services::ServiceError> {
         Ok(DbAuditFilter {
             entity_name: self.entity_name,
             entity_id: self

@@ -403,7 +403,9 @@ pub struct ScheduleItemFilter {
 }
 
 impl ScheduleItemFilter {
-    fn parse(self) -> Result<db::schedule_items::ScheduleItemFilter> {
+    pub(super) fn parse(
+        self,
+    ) -> Result<db::schedule_items::ScheduleItemFilter, crate::services::ServiceError> {
         Ok(db::schedule_items::ScheduleItemFilter {
             loan_id: parse_optional_id(self.loan_id.as_ref(), "loanId")?,
             union_id: parse_optional_id(self.union_id.as_ref(), "unionId")?,
@@ -438,7 +440,7 @@ pub struct LoanFilter {
 }
 
 impl LoanFilter {
-    fn parse(self) -> Result<DbLoanFilter> {
+    pub(super) fn parse(self) -> Result<DbLoanFilter, crate::services::ServiceError> {
         Ok(DbLoanFilter {
             status: self
                 .status

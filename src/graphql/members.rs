@@ -260,7 +260,7 @@ pub struct UnionMemberFilter {
 }
 
 impl UnionMemberFilter {
-    fn parse(self) -> Result<DbMemberFilter> {
+    pub(super) fn parse(self) -> Result<DbMemberFilter, crate::services::ServiceError> {
         Ok(DbMemberFilter {
             union_id: self
                 .union_id

@@ -8,6 +8,7 @@ pub mod analysis;
 pub mod batch;
 pub mod context;
 pub mod error;
+pub mod exports;
 pub mod guards;
 pub mod sensitive;
 
@@ -107,12 +108,16 @@ pub struct Schemas {
     pub anonymous: AppSchema,
     /// The fields marked `@sensitive`, read from the schema.
     pub sensitive: Arc<SensitiveFields>,
+    /// The filters of the exportable lists, read from the schema.
+    pub export_filters: Arc<exports::ExportFilters>,
 }
 
 pub fn build_schemas(state: AppState) -> Schemas {
     let limits = state.config.limits;
     let staff = schema_builder(&limits).data(state.clone()).finish();
-    let sensitive = Arc::new(SensitiveFields::from_sdl(&staff.sdl()));
+    let sdl = staff.sdl();
+    let sensitive = Arc::new(SensitiveFields::from_sdl(&sdl));
+    let export_filters = Arc::new(exports::ExportFilters::from_sdl(&sdl));
     Schemas {
         staff,
         anonymous: schema_builder(&limits)
@@ -120,6 +125,7 @@ pub fn build_schemas(state: AppState) -> Schemas {
             .data(state)
             .finish(),
         sensitive,
+        export_filters,
     }
 }
 

@@ -242,7 +242,9 @@ pub struct RepaymentFilter {
 }
 
 impl RepaymentFilter {
-    fn parse(self) -> Result<db::repayments::RepaymentFilter> {
+    pub(super) fn parse(
+        self,
+    ) -> Result<db::repayments::RepaymentFilter, crate::services::ServiceError> {
         Ok(db::repayments::RepaymentFilter {
             loan_id: parse_optional_id(self.loan_id.as_ref(), "loanId")?,
             union_id: parse_optional_id(self.union_id.as_ref(), "unionId")?,

@@ -182,7 +182,7 @@ pub struct UnionFilter {
 }
 
 impl UnionFilter {
-    fn parse(self) -> Result<DbUnionFilter> {
+    pub(super) fn parse(self) -> Result<DbUnionFilter, crate::services::ServiceError> {
         Ok(DbUnionFilter {
             credit_officer_id: self
                 .credit_officer_id

@@ -211,7 +211,7 @@ pub struct UserFilter {
 }
 
 impl UserFilter {
-    fn parse(self) -> Result<DbUserFilter> {
+    pub(super) fn parse(self) -> Result<DbUserFilter, crate::services::ServiceError> {
         Ok(DbUserFilter {
             role: self.role.map(Into::into),
             is_active: self.is_active,

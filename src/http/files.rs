@@ -87,7 +87,7 @@ fn file(download: Download) -> Response {
 
 /// `attachment` with the name twice (RFC 6266): plain ASCII for old clients (anything else, and
 /// quotes, backslashes and percent signs, as `_`), and the exact name percent-encoded in UTF-8.
-fn content_disposition(name: &str) -> HeaderValue {
+pub(super) fn content_disposition(name: &str) -> HeaderValue {
     let ascii: String = name
         .chars()
         .map(|c| match c {

@@ -5,11 +5,13 @@
 mod backups;
 mod client;
 mod edge;
+mod exports;
 mod files;
 mod graphiql;
 mod graphql;
 mod health;
 mod multipart;
+mod printouts;
 pub mod rate_limit;
 
 use std::time::Duration;
@@ -35,6 +37,8 @@ pub struct HttpState {
     pub app: AppState,
     pub schemas: Schemas,
     pub throttle: Throttle,
+    /// The permits of running exports.
+    pub exports: std::sync::Arc<tokio::sync::Semaphore>,
 }
 
 /// The whole HTTP application.
@@ -43,6 +47,7 @@ pub fn router(app: AppState) -> Router {
     let state = HttpState {
         schemas: build_schemas(app.clone()),
         throttle: Throttle::new(&app.config.http.rate_limits),
+        exports: exports::limiter(),
         app,
     };
     let request_id = HeaderName::from_static(REQUEST_ID_HEADER);
@@ -60,6 +65,12 @@ pub fn router(app: AppState) -> Router {
         .merge(graphiql::routes())
         .route("/backups/{id}/download", get(backups::download))
         .route("/files/{document_id}", get(files::download))
+        .route("/exports/{file}", get(exports::export))
+        .route(
+            "/exports/collection-sheet.pdf",
+            get(printouts::collection_sheet),
+        )
+        .route("/receipts/{file}", get(printouts::receipt))
         .route_layer(middleware::from_fn_with_state(
             state.clone(),
             edge::rate_limit,

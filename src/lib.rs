@@ -17,6 +17,7 @@ pub mod graphql;
 pub mod http;
 pub mod jobs;
 pub mod legacy;
+pub mod metrics;
 pub mod secret_file;
 pub mod seed;
 pub mod server;

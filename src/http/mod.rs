@@ -9,7 +9,9 @@ mod files;
 mod graphiql;
 mod graphql;
 mod health;
+mod metrics;
 mod multipart;
+pub mod observe;
 pub mod rate_limit;
 
 use std::time::Duration;
@@ -66,9 +68,14 @@ pub fn router(app: AppState) -> Router {
         ))
         // Exempt from the rate limit: monitoring must always get an answer.
         .route("/health", get(health::health))
+        .route("/metrics", get(metrics::metrics))
         .layer(middleware::from_fn_with_state(
             state.app.config.http.request_timeout,
             edge::guard,
+        ))
+        .layer(middleware::from_fn_with_state(
+            state.app.metrics.clone(),
+            observe::observe,
         ))
         .with_state(state);
     let router = match cors {

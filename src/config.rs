@@ -96,6 +96,8 @@ pub struct DatabaseConfig {
     pub acquire_timeout: Duration,
     /// `DB_STATEMENT_TIMEOUT_MS`: the server-side limit on one SQL statement.
     pub statement_timeout: Duration,
+    /// `SLOW_STATEMENT_MS`: a statement that takes this long or longer is logged at WARN.
+    pub slow_statement: Duration,
 }
 
 #[derive(Debug, Clone)]
@@ -114,7 +116,13 @@ pub struct HttpConfig {
     /// `REQUEST_TIMEOUT_MS`: the longest a request may take before it is answered 503.
     pub request_timeout: Duration,
     pub rate_limits: RateLimits,
+    /// `METRICS_TOKEN`: the bearer token `GET /metrics` requires; without one, `/metrics`
+    /// answers local clients only.
+    pub metrics_token: Option<Secret>,
 }
+
+/// The shortest `METRICS_TOKEN`, in bytes.
+pub const MIN_METRICS_TOKEN_BYTES: usize = 16;
 
 /// Requests a client address may make per minute (SPEC 7); `None` turns a limit off.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -268,6 +276,12 @@ impl Config {
                 1..=3_600_000,
                 "milliseconds from 1 to 3600000",
             )?),
+            slow_statement: Duration::from_millis(vars.parse_in(
+                "SLOW_STATEMENT_MS",
+                100,
+                0..=3_600_000,
+                "milliseconds from 0 (log every statement) to 3600000",
+            )?),
         };
 
         let default_host = if production {
@@ -318,6 +332,15 @@ impl Config {
                         defaults.sensitive_per_address,
                     )?,
                 }
+            },
+            metrics_token: match vars.secret("METRICS_TOKEN") {
+                Some(token) if token.expose().len() < MIN_METRICS_TOKEN_BYTES => {
+                    return Err(ConfigError::new(
+                        "METRICS_TOKEN",
+                        "must be at least 16 bytes long",
+                    ));
+                }
+                token => token,
             },
         };
 
@@ -649,6 +672,29 @@ mod tests {
         assert_eq!(err.variable, "TRUSTED_PROXY_HOPS");
         let err = config(&[("RATE_LIMIT_PER_MINUTE", "-1")]).expect_err("must fail");
         assert_eq!(err.variable, "RATE_LIMIT_PER_MINUTE");
+    }
+
+    #[test]
+    fn slow_statements_and_the_metrics_token() {
+        let defaults = config(&[]).expect("valid");
+        assert_eq!(defaults.database.slow_statement, Duration::from_millis(100));
+        assert!(defaults.http.metrics_token.is_none());
+        let set = config(&[
+            ("SLOW_STATEMENT_MS", "0"),
+            ("METRICS_TOKEN", "scrape-me-0123456789"),
+        ])
+        .expect("valid");
+        assert_eq!(set.database.slow_statement, Duration::ZERO);
+        assert_eq!(
+            set.http.metrics_token.as_ref().map(Secret::expose),
+            Some("scrape-me-0123456789")
+        );
+        assert!(!format!("{set:?}").contains("scrape-me"));
+        let err = config(&[("METRICS_TOKEN", "short-token")]).expect_err("must fail");
+        assert_eq!(err.variable, "METRICS_TOKEN");
+        assert!(!err.to_string().contains("short-token"));
+        let err = config(&[("SLOW_STATEMENT_MS", "-5")]).expect_err("must fail");
+        assert_eq!(err.variable, "SLOW_STATEMENT_MS");
     }
 
     #[test]

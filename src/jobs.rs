@@ -3,7 +3,7 @@
 //! and marks the day completed; an instance that dies mid-job leaves a lease that expires, and
 //! another takes it over (the job is idempotent, so a second attempt only finishes the work).
 //! The daily cleanup ([`services::documents::remove_orphans`]) runs the same way under its own
-//! lease.
+//! lease. Every look at a job is counted for `/metrics` by job and outcome.
 
 use std::time::Duration;
 
@@ -20,6 +20,20 @@ use crate::state::AppState;
 pub const LEASE: TimeDelta = TimeDelta::minutes(15);
 /// How often each instance looks for a job to run.
 pub const CHECK_EVERY: Duration = Duration::from_secs(5 * 60);
+
+/// The jobs, as `/metrics` names them.
+pub const PENALTIES: &str = "penalties";
+pub const CLEANUP: &str = "cleanup";
+pub const BACKUP_SCHEDULE: &str = "backup_schedule";
+pub const BACKUP_SWEEP: &str = "backup_sweep";
+
+/// What a look at a job came to, as `/metrics` names it.
+pub const RAN: &str = "ran";
+pub const FAILED: &str = "failed";
+/// Another instance runs it, or it is done for the period.
+pub const NOT_OURS: &str = "not_ours";
+/// Nothing is due.
+pub const NOT_DUE: &str = "not_due";
 
 /// The lease of the penalty job for `day`.
 pub fn penalty_lease(day: NaiveDate) -> String {
@@ -38,6 +52,17 @@ pub enum Outcome {
 /// Runs today's penalty job if no instance has completed it or is running it; `holder` names
 /// this instance.
 pub async fn run_penalties_once(state: &AppState, holder: &str) -> anyhow::Result<Outcome> {
+    let outcome = penalties_once(state, holder).await;
+    let counted = match &outcome {
+        Ok(Outcome::Ran(_)) => RAN,
+        Ok(Outcome::NotOurs) => NOT_OURS,
+        Err(_) => FAILED,
+    };
+    state.metrics.job_run(PENALTIES, counted);
+    outcome
+}
+
+async fn penalties_once(state: &AppState, holder: &str) -> anyhow::Result<Outcome> {
     let now = state.clock.now();
     let today = now.date_naive();
     let name = penalty_lease(today);
@@ -70,6 +95,17 @@ pub async fn run_cleanup_once(
     state: &AppState,
     holder: &str,
 ) -> anyhow::Result<Option<OrphanSweep>> {
+    let outcome = cleanup_once(state, holder).await;
+    let counted = match &outcome {
+        Ok(Some(_)) => RAN,
+        Ok(None) => NOT_OURS,
+        Err(_) => FAILED,
+    };
+    state.metrics.job_run(CLEANUP, counted);
+    outcome
+}
+
+async fn cleanup_once(state: &AppState, holder: &str) -> anyhow::Result<Option<OrphanSweep>> {
     let now = state.clock.now();
     let name = cleanup_lease(now.date_naive());
     let mut conn = state.db.get().await?;
@@ -105,22 +141,31 @@ pub fn spawn(state: AppState) -> JoinHandle<()> {
         ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
             ticks.tick().await;
-            if let Err(err) = backups::fail_abandoned(&state).await {
-                tracing::error!(error = %err, "could not sweep abandoned backups");
+            match backups::fail_abandoned(&state).await {
+                Ok(_) => state.metrics.job_run(BACKUP_SWEEP, RAN),
+                Err(err) => {
+                    state.metrics.job_run(BACKUP_SWEEP, FAILED);
+                    tracing::error!(error = %err, "could not sweep abandoned backups");
+                }
             }
             match backups::run_schedule_once(&state, &holder).await {
                 Ok(ScheduleOutcome::Ran {
                     backup,
                     status,
                     deleted,
-                }) => tracing::info!(
-                    %backup,
-                    %status,
-                    deleted = deleted.len(),
-                    "the scheduled backup ran"
-                ),
-                Ok(ScheduleOutcome::NotDue | ScheduleOutcome::NotOurs) => {}
+                }) => {
+                    state.metrics.job_run(BACKUP_SCHEDULE, RAN);
+                    tracing::info!(
+                        %backup,
+                        %status,
+                        deleted = deleted.len(),
+                        "the scheduled backup ran"
+                    );
+                }
+                Ok(ScheduleOutcome::NotDue) => state.metrics.job_run(BACKUP_SCHEDULE, NOT_DUE),
+                Ok(ScheduleOutcome::NotOurs) => state.metrics.job_run(BACKUP_SCHEDULE, NOT_OURS),
                 Err(err) => {
+                    state.metrics.job_run(BACKUP_SCHEDULE, FAILED);
                     tracing::error!(error = %err, holder, "the scheduled backup failed; it is tried again later")
                 }
             }

@@ -18,6 +18,7 @@ pub mod graphql;
 pub mod http;
 pub mod jobs;
 pub mod legacy;
+pub mod metrics;
 pub mod pdf;
 pub mod secret_file;
 pub mod seed;

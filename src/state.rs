@@ -9,6 +9,7 @@ use crate::clock::Clock;
 use crate::config::{Config, Secret};
 use crate::db::direct::Direct;
 use crate::db::{DbPool, StatementCounter};
+use crate::metrics::Metrics;
 use crate::storage::Storage;
 
 #[derive(Clone)]
@@ -24,6 +25,8 @@ pub struct AppState {
     pub statements: StatementCounter,
     /// Documents and backups.
     pub storage: Storage,
+    /// What `GET /metrics` shows.
+    pub metrics: Metrics,
 }
 
 impl AppState {
@@ -37,6 +40,7 @@ impl AppState {
         storage: Storage,
     ) -> Self {
         let passwords = Passwords::new(config.auth.hashing_concurrency);
+        let metrics = Metrics::new(&statements);
         Self {
             config: Arc::new(config),
             db,
@@ -46,6 +50,7 @@ impl AppState {
             passwords,
             statements,
             storage,
+            metrics,
         }
     }
 }

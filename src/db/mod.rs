@@ -17,6 +17,7 @@ pub mod databases;
 pub mod direct;
 pub mod document_types;
 pub mod documents;
+pub mod instrument;
 pub mod job_leases;
 pub mod loan_facts;
 pub mod loan_types;
@@ -40,11 +41,9 @@ pub mod unions;
 pub mod user_notes;
 pub mod users;
 
-use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
-use diesel::connection::{Instrumentation, InstrumentationEvent};
+use deadpool::managed::Hook;
 use diesel::result::{DatabaseErrorKind, Error as DieselError};
 use diesel_async::pooled_connection::deadpool::{Pool, PoolError};
 use diesel_async::pooled_connection::{
@@ -56,6 +55,8 @@ use futures_util::future::BoxFuture;
 use scoped_futures::ScopedBoxFuture;
 
 use crate::config::DatabaseConfig;
+
+pub use instrument::StatementCounter;
 
 /// One PostgreSQL connection.
 pub type DbConn = AsyncPgConnection;
@@ -71,6 +72,8 @@ pub struct PoolSettings {
     pub size: usize,
     pub acquire_timeout: Duration,
     pub statement_timeout: Duration,
+    /// A statement that takes this long or longer is logged (see [`instrument`]).
+    pub slow_statement: Duration,
 }
 
 impl From<&DatabaseConfig> for PoolSettings {
@@ -79,26 +82,7 @@ impl From<&DatabaseConfig> for PoolSettings {
             size: config.pool_size,
             acquire_timeout: config.acquire_timeout,
             statement_timeout: config.statement_timeout,
-        }
-    }
-}
-
-/// Counts the SQL statements sent through the pool's connections (for `/metrics`, and for tests
-/// that bound the statements a query costs).
-#[derive(Debug, Clone, Default)]
-pub struct StatementCounter(Arc<AtomicU64>);
-
-impl StatementCounter {
-    pub fn get(&self) -> u64 {
-        AtomicU64::load(&self.0, Ordering::Relaxed)
-    }
-
-    fn instrumentation(&self) -> impl Instrumentation {
-        let counter = Arc::clone(&self.0);
-        move |event: InstrumentationEvent<'_>| {
-            if matches!(event, InstrumentationEvent::StartQuery { .. }) {
-                counter.fetch_add(1, Ordering::Relaxed);
-            }
+            slow_statement: config.slow_statement,
         }
     }
 }
@@ -106,17 +90,19 @@ impl StatementCounter {
 /// Builds the pool. No connection is opened until the first request needs one, so a server can
 /// start while its database is still coming up. A connection found closed (the server went away)
 /// is discarded when it comes back to the pool, so the pool heals once the database returns.
+/// Every connection reports its statements to `statements` (see [`instrument`]).
 pub fn build_pool(
     url: &str,
     settings: PoolSettings,
     statements: &StatementCounter,
 ) -> anyhow::Result<DbPool> {
     let statement_timeout_ms = settings.statement_timeout.as_millis();
-    let statements = statements.clone();
+    let slow_after = settings.slow_statement;
+    let on_setup = statements.clone();
     let mut manager_config = ManagerConfig::<AsyncPgConnection>::default();
     manager_config.recycling_method = RecyclingMethod::Fast;
     manager_config.custom_setup = Box::new(move |url: &str| -> BoxFuture<'_, _> {
-        let instrumentation = statements.instrumentation();
+        let instrumentation = on_setup.instrumentation(slow_after);
         async move {
             let mut conn = AsyncPgConnection::establish(url).await?;
             diesel::sql_query(format!("SET statement_timeout = {statement_timeout_ms}"))
@@ -129,7 +115,12 @@ pub fn build_pool(
         .boxed()
     });
     let manager = AsyncDieselConnectionManager::new_with_config(url, manager_config);
+    let on_checkout = statements.clone();
     let pool = Pool::builder(manager)
+        .pre_recycle(Hook::sync_fn(move |conn: &mut AsyncPgConnection, _| {
+            conn.set_instrumentation(on_checkout.instrumentation(slow_after));
+            Ok(())
+        }))
         .max_size(settings.size)
         .runtime(deadpool::Runtime::Tokio1)
         .wait_timeout(Some(settings.acquire_timeout))

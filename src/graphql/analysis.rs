@@ -86,6 +86,8 @@ pub struct Analysis {
 /// The operation a request will run.
 #[derive(Debug, Clone)]
 pub struct OperationInfo {
+    /// Its name in the document (`None`: anonymous).
+    pub name: Option<String>,
     pub kind: OperationType,
     /// Its root fields, fragments at the root expanded, one per response key.
     pub root_fields: Vec<RootField>,
@@ -156,13 +158,14 @@ pub fn analyze(request: &mut Request, budget: &Budget) -> Result<Analysis, Serve
             budget.aliases
         )));
     }
-    let operation = select_operation(document, operation_name.as_deref())?;
+    let (name, operation) = select_operation(document, operation_name.as_deref())?;
     check_variables(operation, &variables)?;
     Ok(Analysis {
         tokens,
         nodes,
         aliases,
         operation: OperationInfo {
+            name: name.map(|name| name.to_string()),
             kind: operation.ty,
             root_fields: root_fields(document, &operation.selection_set.node, &variables),
         },
@@ -460,21 +463,22 @@ fn check_directives<T>(directives: &[T]) -> Result<(), ServerError> {
     Ok(())
 }
 
-/// The operation named by `operationName`, or the only one.
+/// The operation named by `operationName`, or the only one, with its name (an anonymous
+/// operation is the document's only one).
 fn select_operation<'a>(
     document: &'a ExecutableDocument,
     name: Option<&str>,
-) -> Result<&'a OperationDefinition, ServerError> {
+) -> Result<(Option<&'a Name>, &'a OperationDefinition), ServerError> {
     match (&document.operations, name) {
-        (DocumentOperations::Single(operation), _) => Ok(&operation.node),
+        (DocumentOperations::Single(operation), _) => Ok((None, &operation.node)),
         (DocumentOperations::Multiple(operations), Some(name)) => operations
-            .get(name)
-            .map(|operation| &operation.node)
+            .get_key_value(name)
+            .map(|(name, operation)| (Some(name), &operation.node))
             .ok_or_else(|| refuse(format!("The document has no operation named \"{name}\"."))),
         (DocumentOperations::Multiple(operations), None) if operations.len() == 1 => operations
-            .values()
+            .iter()
             .next()
-            .map(|operation| &operation.node)
+            .map(|(name, operation)| (Some(name), &operation.node))
             .ok_or_else(|| refuse("The document holds no operation.".into())),
         (DocumentOperations::Multiple(_), None) => Err(refuse(
             "The document holds several operations: name the one to run in operationName.".into(),
@@ -716,6 +720,15 @@ mod tests {
         let mut request = request.operation_name("B");
         let chosen = analyze(&mut request, &budget()).expect("named");
         assert_eq!(chosen.operation.kind, OperationType::Mutation);
+        assert_eq!(chosen.operation.name.as_deref(), Some("B"));
+        // A named operation is known by its name without operationName; an anonymous one has
+        // none.
+        let mut request = Request::new("query Loans { me { id } }");
+        let only = analyze(&mut request, &budget()).expect("the only one");
+        assert_eq!(only.operation.name.as_deref(), Some("Loans"));
+        let mut request = Request::new("{ me { id } }");
+        let anonymous = analyze(&mut request, &budget()).expect("anonymous");
+        assert_eq!(anonymous.operation.name, None);
 
         let mut request = Request::new("query($id: ID!) { user(id: $id) { id } }");
         let missing = analyze(&mut request, &budget()).expect_err("missing");

@@ -11,6 +11,7 @@
 //! server shares its threads in slices of one phase of one operation.
 
 use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use async_graphql::extensions::{
     Extension, ExtensionContext, ExtensionFactory, NextExecute, NextValidation,
@@ -24,6 +25,7 @@ use super::error::{ClientError, ErrorCode};
 use super::sensitive::{Account, SensitiveCall, SensitiveFields};
 use super::{RequestContext, Schemas};
 use crate::config::Limits;
+use crate::db::instrument::Origin;
 
 /// Inserted into a request that was analysed here, so that the schema's own gate does not
 /// analyse it again.
@@ -44,8 +46,12 @@ enum Entry {
         request: Box<Request>,
         analysis: Analysis,
     },
-    /// Refused before execution: a request error (parse, budget, operation, variables).
-    Refused(ServerError),
+    /// Refused before execution: a request error (parse, budget, operation, variables), with
+    /// the `operationName` the client gave.
+    Refused {
+        error: ServerError,
+        operation: Option<String>,
+    },
 }
 
 /// Analyses every operation of `batch` within one budget. A refusal of the whole request (an
@@ -84,7 +90,10 @@ pub async fn inspect(
                     analysis,
                 }
             }
-            Err(error) => Entry::Refused(error),
+            Err(error) => Entry::Refused {
+                error,
+                operation: request.operation_name.clone(),
+            },
         });
     }
     let sensitive = sensitive_call(&entries, sensitive_fields)?;
@@ -119,7 +128,7 @@ fn sensitive_call(
         && entries.len() == 1
         && entries.iter().all(|entry| match entry {
             Entry::Ready { analysis, .. } => analysis.operation.root_fields.len() == 1,
-            Entry::Refused(_) => false,
+            Entry::Refused { .. } => false,
         });
     if alone {
         Ok(Some(call))
@@ -177,7 +186,8 @@ impl Inspected {
     }
 
     /// Runs every operation that passed inspection, in order, with `context`; anonymous callers
-    /// get neither introspection nor field suggestions.
+    /// get neither introspection nor field suggestions. The statements of each operation are
+    /// attributed to it (see [`crate::db::instrument`]).
     pub async fn execute(self, schemas: &Schemas, context: RequestContext) -> Executed {
         let authenticated = context.is_authenticated();
         let schema = if authenticated {
@@ -188,7 +198,7 @@ impl Inspected {
         let mut outcomes = Vec::with_capacity(self.entries.len());
         for entry in self.entries {
             outcomes.push(match entry {
-                Entry::Refused(error) => Outcome::request_error(error),
+                Entry::Refused { error, operation } => Outcome::request_error(error, operation),
                 Entry::Ready { analysis, .. }
                     if !authenticated && analysis.operation.introspects() =>
                 {
@@ -199,9 +209,10 @@ impl Inspected {
                              the access token.",
                         )
                         .into_server_error(),
+                        analysis.operation.name,
                     )
                 }
-                Entry::Ready { request, .. } => {
+                Entry::Ready { request, analysis } => {
                     let mut request = *request;
                     request.introspection_mode = if authenticated {
                         IntrospectionMode::Enabled
@@ -210,7 +221,18 @@ impl Inspected {
                     };
                     request.data.insert(Analysed);
                     request.data.insert(context.clone());
-                    Outcome::from(schema.execute(request).await)
+                    let name = analysis.operation.name;
+                    let started = Instant::now();
+                    let response = match Origin::current() {
+                        Some(origin) => {
+                            origin
+                                .operation(name.as_deref())
+                                .run(schema.execute(request))
+                                .await
+                        }
+                        None => schema.execute(request).await,
+                    };
+                    Outcome::new(response, name, started.elapsed())
                 }
             });
         }
@@ -268,13 +290,34 @@ pub struct Outcome {
     /// Refused before execution began (syntax, validation, budget, variables): a GraphQL
     /// "request error", whose response has no `data` entry.
     pub request_error: bool,
+    /// The operation's name, as the document or the client gave it (`None`: anonymous).
+    pub operation: Option<String>,
+    /// How long it ran (zero when refused before execution).
+    pub took: Duration,
 }
 
 impl Outcome {
-    fn request_error(error: ServerError) -> Self {
+    fn request_error(error: ServerError, operation: Option<String>) -> Self {
         Self {
             response: Response::from_errors(vec![error]),
             request_error: true,
+            operation,
+            took: Duration::ZERO,
+        }
+    }
+
+    /// The response of an operation that was run. One that has no data and only errors
+    /// without a path was refused before execution: async-graphql reports parse and validation
+    /// errors (variables included) so.
+    fn new(response: Response, operation: Option<String>, took: Duration) -> Self {
+        let request_error = response.data == Value::Null
+            && !response.errors.is_empty()
+            && response.errors.iter().all(|error| error.path.is_empty());
+        Self {
+            response,
+            request_error,
+            operation,
+            took,
         }
     }
 
@@ -287,19 +330,5 @@ impl Outcome {
             object.remove("data");
         }
         json
-    }
-}
-
-impl From<Response> for Outcome {
-    /// A response that has no data and only errors without a path was refused before
-    /// execution: async-graphql reports parse and validation errors (variables included) so.
-    fn from(response: Response) -> Self {
-        let request_error = response.data == Value::Null
-            && !response.errors.is_empty()
-            && response.errors.iter().all(|error| error.path.is_empty());
-        Self {
-            response,
-            request_error,
-        }
     }
 }

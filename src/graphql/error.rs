@@ -34,6 +34,32 @@ pub enum ErrorCode {
 }
 
 impl ErrorCode {
+    /// Every code.
+    pub const ALL: [ErrorCode; 9] = [
+        Self::Unauthenticated,
+        Self::Forbidden,
+        Self::NotFound,
+        Self::BadUserInput,
+        Self::Conflict,
+        Self::MaintenanceMode,
+        Self::RateLimited,
+        Self::ServiceUnavailable,
+        Self::InternalServerError,
+    ];
+
+    /// The code written `code` in `extensions.code`.
+    pub fn from_code(code: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|known| known.as_str() == code)
+    }
+
+    /// The code of an error as it will be answered (`None` for an error without one).
+    pub fn of(error: &ServerError) -> Option<Self> {
+        match error.extensions.as_ref()?.get("code")? {
+            Value::String(code) => Self::from_code(code),
+            _ => None,
+        }
+    }
+
     pub const fn as_str(self) -> &'static str {
         match self {
             Self::Unauthenticated => "UNAUTHENTICATED",

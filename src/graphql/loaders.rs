@@ -574,8 +574,13 @@ pub struct Loaders {
     pub reassignments_of_member: DataLoader<ReassignmentsOfMember, HashMapCache>,
 }
 
+/// A dataloader whose batches run in tasks that keep the request's statement attribution.
 fn loader<T: Send + Sync + 'static>(loader: T) -> DataLoader<T, HashMapCache> {
-    DataLoader::with_cache(loader, tokio::spawn, HashMapCache::default())
+    DataLoader::with_cache(
+        loader,
+        |batch| tokio::spawn(crate::db::instrument::propagate(batch)),
+        HashMapCache::default(),
+    )
 }
 
 impl Loaders {

@@ -10,6 +10,7 @@ use serde_json::json;
 
 use super::HttpState;
 use super::client::{bearer_token, request_meta};
+use super::observe::Report;
 use crate::domain::BackupId;
 use crate::graphql::error::{ErrorCode, present};
 use crate::services::auth::{self, AuthenticationError};
@@ -108,8 +109,9 @@ pub(super) fn error(status: StatusCode, err: ServiceError) -> Response {
     if status == StatusCode::UNAUTHORIZED {
         presented.code = ErrorCode::Unauthenticated;
     }
+    let report = Report::refused(presented.code);
     let body = json!({ "errors": [presented.into_server_error()] });
-    let mut response = (status, body.to_string()).into_response();
+    let mut response = report.attach((status, body.to_string()).into_response());
     response.headers_mut().insert(
         header::CONTENT_TYPE,
         HeaderValue::from_static("application/json; charset=utf-8"),

@@ -54,6 +54,17 @@ pub fn client_address(
     forwarded.or(peer).map(|ip| ip.to_canonical())
 }
 
+/// Headers a proxy adds on the way; a request carrying one did not come straight from its
+/// client.
+const PROXY_HEADERS: [&str; 3] = ["x-forwarded-for", "forwarded", "x-real-ip"];
+
+/// Whether the request comes from this machine itself: a loopback client address, and no proxy
+/// header — a proxy on this machine would make every client look local.
+pub fn is_local(headers: &HeaderMap, extensions: &Extensions, config: &HttpConfig) -> bool {
+    let proxied = PROXY_HEADERS.iter().any(|name| headers.contains_key(*name));
+    !proxied && client_address(headers, extensions, config).is_some_and(|ip| ip.is_loopback())
+}
+
 /// The key a client's requests are counted under: its address, or one shared key for requests
 /// that arrive without one (only in-process tests do).
 pub fn rate_limit_key(address: Option<IpAddr>) -> IpAddr {
@@ -179,6 +190,44 @@ mod tests {
             address(&["::ffff:192.0.2.1"], &one).as_deref(),
             Some("192.0.2.1")
         );
+    }
+
+    #[test]
+    fn only_a_loopback_client_without_a_proxy_is_local() {
+        let local = |peer: Option<[u8; 4]>, header: Option<(&str, &str)>, config: &HttpConfig| {
+            let mut headers = HeaderMap::new();
+            if let Some((name, value)) = header {
+                headers.insert(
+                    HeaderName::from_bytes(name.as_bytes()).expect("name"),
+                    HeaderValue::from_str(value).expect("value"),
+                );
+            }
+            let mut extensions = Extensions::new();
+            if let Some(peer) = peer {
+                extensions.insert(ConnectInfo(SocketAddr::from((peer, 5000))));
+            }
+            is_local(&headers, &extensions, config)
+        };
+        let direct = http_config(&[]);
+        let proxied = http_config(&[("TRUST_PROXY", "true")]);
+        assert!(local(Some([127, 0, 0, 1]), None, &direct));
+        assert!(local(Some([127, 0, 0, 1]), None, &proxied));
+        assert!(!local(Some([10, 0, 0, 2]), None, &direct));
+        assert!(!local(None, None, &direct), "no address is not local");
+        for header in [
+            ("x-forwarded-for", "127.0.0.1"),
+            ("forwarded", "for=127.0.0.1"),
+            ("x-real-ip", "127.0.0.1"),
+        ] {
+            assert!(
+                !local(Some([127, 0, 0, 1]), Some(header), &direct),
+                "{header:?}"
+            );
+            assert!(
+                !local(Some([127, 0, 0, 1]), Some(header), &proxied),
+                "{header:?}"
+            );
+        }
     }
 
     #[test]

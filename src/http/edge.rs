@@ -16,6 +16,7 @@ use serde_json::json;
 
 use super::HttpState;
 use super::client::{self, REQUEST_ID_HEADER};
+use super::observe::Report;
 use super::rate_limit::RetryAfter;
 use crate::graphql::error::{ClientError, ErrorCode, INTERNAL_MESSAGE};
 
@@ -115,13 +116,17 @@ pub fn too_many_requests(retry: RetryAfter, address: Option<IpAddr>) -> Response
     response
 }
 
-/// A GraphQL-shaped error body (`{"errors":[…]}`) as `application/json`.
+/// A GraphQL-shaped error body (`{"errors":[…]}`) as `application/json`, reported to the
+/// metrics.
 pub fn error_response(status: StatusCode, error: ClientError) -> Response {
-    (
-        status,
-        Json(json!({ "errors": [error.into_server_error()] })),
+    let report = Report::refused(error.code);
+    report.attach(
+        (
+            status,
+            Json(json!({ "errors": [error.into_server_error()] })),
+        )
+            .into_response(),
     )
-        .into_response()
 }
 
 #[cfg(test)]

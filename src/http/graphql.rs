@@ -17,6 +17,7 @@ use super::HttpState;
 use super::client::{self, bearer_token, request_meta};
 use super::edge::too_many_requests;
 use super::multipart;
+use super::observe::Report;
 use crate::domain::permissions::Actor;
 use crate::domain::settings::OPEN_DURING_MAINTENANCE;
 use crate::graphql::error::{ClientError, ErrorCode, present};
@@ -155,7 +156,7 @@ async fn execute(
     let meta = request_meta(&parts.headers, &parts.extensions, &app.config.http);
     let context = RequestContext::new(actor, meta, app.clock.now());
     let executed = inspected.execute(&state.schemas, context).await;
-    format.render(&executed)
+    Report::executed(&executed).attach(format.render(&executed))
 }
 
 /// In maintenance mode, a request holding a mutation by anybody but an administrator is refused
@@ -407,7 +408,8 @@ impl ResponseFormat {
 
     /// A request refused before any operation ran.
     fn refusal(self, status: StatusCode, error: ClientError) -> Response {
-        self.respond(status, &json!({ "errors": [error.into_server_error()] }))
+        let report = Report::refused(error.code);
+        report.attach(self.respond(status, &json!({ "errors": [error.into_server_error()] })))
     }
 
     /// The responses of the operations: one object, or an array for a batch. With

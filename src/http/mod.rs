@@ -10,7 +10,9 @@ mod files;
 mod graphiql;
 mod graphql;
 mod health;
+mod metrics;
 mod multipart;
+pub mod observe;
 mod printouts;
 pub mod rate_limit;
 
@@ -77,9 +79,14 @@ pub fn router(app: AppState) -> Router {
         ))
         // Exempt from the rate limit: monitoring must always get an answer.
         .route("/health", get(health::health))
+        .route("/metrics", get(metrics::metrics))
         .layer(middleware::from_fn_with_state(
             state.app.config.http.request_timeout,
             edge::guard,
+        ))
+        .layer(middleware::from_fn_with_state(
+            state.app.metrics.clone(),
+            observe::observe,
         ))
         .with_state(state);
     let router = match cors {

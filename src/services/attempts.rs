@@ -6,7 +6,8 @@
 //! counts as a failure until it is settled — before the lock is released and the (slow)
 //! password check runs without holding a connection. However many attempts arrive at once,
 //! at most five passwords per window are checked. Settling takes the same lock, so a lock is
-//! announced (audited) exactly once.
+//! announced (audited) exactly once. Refusals and new locks are counted for `/metrics` once
+//! their transaction has committed.
 
 use chrono::{DateTime, Utc};
 use scoped_futures::ScopedFutureExt;
@@ -44,7 +45,7 @@ pub enum Gate {
 impl Attempt<'_> {
     /// Takes a place for a password check, or refuses one while the email is locked.
     pub async fn reserve(&self, state: &AppState) -> ServiceResult<Gate> {
-        super::locking_transaction(state, |conn| {
+        let gate = super::locking_transaction(state, |conn| {
             async move {
                 db::login_throttles::lock(conn, self.email, self.now).await?;
                 let holding = db::login_history::failures_since(
@@ -63,7 +64,11 @@ impl Attempt<'_> {
             }
             .scope_boxed()
         })
-        .await
+        .await?;
+        if matches!(gate, Gate::Locked(_)) {
+            state.metrics.login_failure(LoginFailure::Locked.as_str());
+        }
+        Ok(gate)
     }
 
     /// Settles a reserved attempt as a counted failure, with `event` (if any) audited in the
@@ -76,7 +81,7 @@ impl Attempt<'_> {
         event: Option<AuditEvent<'_>>,
     ) -> ServiceResult<Option<DateTime<Utc>>> {
         let event = &event;
-        super::locking_transaction(state, |conn| {
+        let (locked_until, newly_locked) = super::locking_transaction(state, |conn| {
             async move {
                 let announced = db::login_throttles::lock(conn, self.email, self.now).await?;
                 db::login_history::settle(conn, id, Some(reason)).await?;
@@ -119,11 +124,16 @@ impl Attempt<'_> {
                     }));
                     audit::record(conn, self.meta, None, &event, self.now).await?;
                 }
-                Ok(locked_until)
+                Ok((locked_until, newly_locked.is_some()))
             }
             .scope_boxed()
         })
-        .await
+        .await?;
+        state.metrics.login_failure(reason.as_str());
+        if newly_locked {
+            state.metrics.lockout();
+        }
+        Ok(locked_until)
     }
 
     /// Settles a reserved attempt as a refusal that does not count (a deactivated account).
@@ -137,7 +147,9 @@ impl Attempt<'_> {
             async move { Ok(db::login_history::settle(conn, id, Some(reason)).await?) }
                 .scope_boxed()
         })
-        .await
+        .await?;
+        state.metrics.login_failure(reason.as_str());
+        Ok(())
     }
 
     /// Records a refusal made before any check (the input could not be a credential).
@@ -145,7 +157,9 @@ impl Attempt<'_> {
         super::transaction(state, |conn| {
             async move { self.insert(conn, Some(reason)).await.map(drop) }.scope_boxed()
         })
-        .await
+        .await?;
+        state.metrics.login_failure(reason.as_str());
+        Ok(())
     }
 
     async fn insert(

@@ -19,6 +19,7 @@ mod legacy_import;
 mod legacy_passwords;
 mod loans;
 mod matrix;
+mod metrics;
 mod migrations;
 mod money_matrix;
 mod penalties;

@@ -9,6 +9,7 @@ pub mod json;
 pub mod money;
 pub mod org;
 pub mod process;
+pub mod prometheus;
 pub mod records;
 pub mod samples;
 pub mod scenario;

@@ -528,9 +528,12 @@ pub struct SheetLine {
     /// What falls due on the day and is not yet paid.
     #[diesel(sql_type = Numeric)]
     pub due: Decimal,
-    /// What fell due before the day and is not yet paid: installments and charges.
+    /// What fell due before the day and is not yet paid: installments.
     #[diesel(sql_type = Numeric)]
     pub overdue: Decimal,
+    /// Penalties and fees charged up to the day and not yet paid.
+    #[diesel(sql_type = Numeric)]
+    pub penalties: Decimal,
     /// Everything the loan still owes.
     #[diesel(sql_type = Numeric)]
     pub outstanding: Decimal,
@@ -559,7 +562,7 @@ SELECT u.id AS union_id, u.name AS union_name, u.location AS union_location,
        m.first_name || ' ' || m.last_name AS member_name, m.phone AS member_phone,
        l.id AS loan_id, l.loan_number,
        COALESCE(i.due, 0) AS due,
-       COALESCE(i.overdue, 0) + COALESCE(c.owed, 0) AS overdue,
+       COALESCE(i.overdue, 0) AS overdue, COALESCE(c.owed, 0) AS penalties,
        l.outstanding_amount AS outstanding, l.oldest_unpaid_due_date
   FROM loans l
   JOIN unions u ON u.id = l.union_id

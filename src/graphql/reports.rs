@@ -739,14 +739,19 @@ impl CollectionLine {
         self.0.due
     }
 
-    /// What fell due before the day and is not yet paid (installments and charges).
+    /// Installments that fell due before the day and are not yet paid.
     async fn overdue(&self) -> Decimal {
         self.0.overdue
     }
 
-    /// `due + overdue`: what to collect.
+    /// Penalties and fees charged up to the day and not yet paid.
+    async fn penalties(&self) -> Decimal {
+        self.0.penalties
+    }
+
+    /// `due + overdue + penalties`: what to collect.
     async fn total(&self) -> Decimal {
-        self.0.due + self.0.overdue
+        self.0.due + self.0.overdue + self.0.penalties
     }
 
     /// Everything the loan still owes.
@@ -799,6 +804,10 @@ impl CollectionUnion {
         self.union.overdue
     }
 
+    async fn penalties(&self) -> Decimal {
+        self.union.penalties
+    }
+
     async fn total(&self) -> Decimal {
         self.union.total
     }
@@ -848,6 +857,10 @@ impl CollectionSheet {
 
     async fn overdue(&self) -> Decimal {
         self.0.overdue
+    }
+
+    async fn penalties(&self) -> Decimal {
+        self.0.penalties
     }
 
     async fn total(&self) -> Decimal {

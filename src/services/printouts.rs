@@ -18,10 +18,8 @@ use chrono::{DateTime, NaiveDate, Utc};
 use rust_decimal::Decimal;
 
 use super::{Caller, ServiceError, ServiceResult};
-use crate::db::loans::{Loan, LoanFilter};
 use crate::db::repayments::Repayment;
-use crate::db::union_members::UnionMember;
-use crate::db::{self, DbConn, Listing};
+use crate::db::{self, DbConn};
 use crate::domain::balance::{Balance, balance};
 use crate::domain::permissions::Scope;
 use crate::domain::{LoanStatus, RepaymentId, UnionId, UserId};
@@ -207,6 +205,14 @@ pub struct CollectionSheet {
     pub printed_at: DateTime<Utc>,
 }
 
+/// Neither an officer nor a union named.
+fn name_one<T>() -> ServiceResult<T> {
+    Err(ServiceError::bad_input(
+        "creditOfficerId",
+        "Name the credit officer (creditOfficerId) or the union (unionId).",
+    ))
+}
+
 /// The collection sheet of `of` on `date`, in the caller's scope. A credit officer who names
 /// neither an officer nor a union gets their own.
 pub async fn collection_sheet(
@@ -220,101 +226,48 @@ pub async fn collection_sheet(
     if of.credit_officer_id.is_none() && of.union_id.is_none() {
         match scope {
             Scope::Officer { officer_id } => of.credit_officer_id = Some(officer_id),
-            _ => {
-                return Err(ServiceError::bad_input(
-                    "creditOfficerId",
-                    "Name the credit officer (creditOfficerId) or the union (unionId).",
-                ));
-            }
+            _ => return name_one(),
         }
     }
+    let target = match (of.credit_officer_id, of.union_id) {
+        (Some(officer), _) => super::reports::SheetTarget::Officer(officer),
+        (None, Some(union)) => super::reports::SheetTarget::Union(union),
+        (None, None) => name_one()?,
+    };
+    // The same figures as the `collectionSheet` report, which also checks the scope.
+    let sheet = super::reports::collection_sheet(state, caller, target, date).await?;
     let mut conn = state.db.get().await?;
     let conn = &mut *conn;
-    let mut officer_name = None;
-    if let Some(officer) = of.credit_officer_id {
-        let user = db::users::find(conn, officer, scope, false)
-            .await?
-            .ok_or_else(|| ServiceError::NotFound("Credit officer not found.".into()))?;
-        officer_name = Some(format!("{} {}", user.first_name, user.last_name));
-    }
-    if let Some(union) = of.union_id {
-        let union = db::unions::find(conn, union, scope, false)
-            .await?
-            .ok_or_else(|| ServiceError::NotFound("Union not found.".into()))?;
-        if officer_name.is_none() {
-            officer_name = staff_name(conn, Some(union.credit_officer_id)).await?;
-        }
-    }
-    let filter = LoanFilter {
-        status: Some(vec![LoanStatus::Active, LoanStatus::Defaulted]),
-        union_id: of.union_id,
-        credit_officer_id: of.credit_officer_id,
-        ..LoanFilter::default()
+    let officer = match of.credit_officer_id {
+        Some(officer) => Some(officer),
+        None => match of.union_id {
+            Some(union) => db::unions::find(conn, union, scope, false)
+                .await?
+                .map(|union| union.credit_officer_id),
+            None => None,
+        },
     };
-    // One officer's open loans: at most one per member of their unions.
-    let loans: Vec<Loan> = diesel_async::RunQueryDsl::load(
-        db::loans::ordered(&filter, scope, Listing::default()),
-        conn,
-    )
-    .await?;
-    let ids: Vec<_> = loans.iter().map(|loan| loan.id).collect();
-    let totals: HashMap<_, _> = db::balances::totals(conn, &ids, date)
-        .await?
+    let officer_name = staff_name(conn, officer).await?;
+    let sheet_unions = sheet
+        .unions
         .into_iter()
-        .collect();
-    let member_ids: Vec<_> = loans.iter().map(|loan| loan.union_member_id).collect();
-    let members: HashMap<_, UnionMember> = db::union_members::find_many(conn, &member_ids, scope)
-        .await?
-        .into_iter()
-        .map(|member| (member.id, member))
-        .collect();
-    let union_ids: Vec<_> = loans.iter().map(|loan| loan.union_id).collect();
-    let unions: HashMap<_, _> = db::unions::find_many(conn, &union_ids, scope)
-        .await?
-        .into_iter()
-        .map(|union| (union.id, union.name))
-        .collect();
-    let mut by_union: HashMap<UnionId, Vec<(String, SheetLine)>> = HashMap::new();
-    for loan in loans {
-        let sums = balance(
-            &totals.get(&loan.id).copied().unwrap_or_default(),
-            date,
-            true,
-        );
-        let total = sums.due_today + sums.overdue_amount + sums.penalties_outstanding;
-        if total.is_zero() {
-            continue;
-        }
-        let member = members.get(&loan.union_member_id);
-        let sort_key = member
-            .map(|member| format!("{} {}", member.last_name, member.first_name))
-            .unwrap_or_default();
-        by_union.entry(loan.union_id).or_default().push((
-            sort_key,
-            SheetLine {
-                member_name: member
-                    .map(|member| format!("{} {}", member.first_name, member.last_name))
-                    .unwrap_or_default(),
-                member_code: member.map(|member| member.code.clone()).unwrap_or_default(),
-                loan_number: loan.loan_number,
-                due: sums.due_today,
-                overdue: sums.overdue_amount,
-                penalties: sums.penalties_outstanding,
-                total,
-            },
-        ));
-    }
-    let mut sheet_unions: Vec<SheetUnion> = by_union
-        .into_iter()
-        .map(|(union, mut lines)| {
-            lines.sort_by(|a, b| a.0.cmp(&b.0));
-            SheetUnion {
-                name: unions.get(&union).cloned().unwrap_or_default(),
-                lines: lines.into_iter().map(|(_, line)| line).collect(),
-            }
+        .map(|union| SheetUnion {
+            name: union.name,
+            lines: union
+                .lines
+                .into_iter()
+                .map(|line| SheetLine {
+                    total: line.due + line.overdue + line.penalties,
+                    member_name: line.member_name,
+                    member_code: line.member_code,
+                    loan_number: line.loan_number,
+                    due: line.due,
+                    overdue: line.overdue,
+                    penalties: line.penalties,
+                })
+                .collect(),
         })
         .collect();
-    sheet_unions.sort_by(|a, b| a.name.cmp(&b.name));
     Ok(CollectionSheet {
         letterhead: letterhead(conn).await?,
         date,

@@ -625,6 +625,7 @@ pub struct SheetUnion {
     pub lines: Vec<sql::SheetLine>,
     pub due: Decimal,
     pub overdue: Decimal,
+    pub penalties: Decimal,
     pub total: Decimal,
 }
 
@@ -638,6 +639,7 @@ pub struct CollectionSheet {
     pub unions: Vec<SheetUnion>,
     pub due: Decimal,
     pub overdue: Decimal,
+    pub penalties: Decimal,
     pub total: Decimal,
 }
 
@@ -672,11 +674,12 @@ pub async fn collection_sheet(
     let lines = sql::collection_sheet(&mut conn, scope, of, date).await?;
     let mut unions: Vec<SheetUnion> = Vec::new();
     for line in lines {
-        let owed = line.due + line.overdue;
+        let owed = line.due + line.overdue + line.penalties;
         match unions.last_mut() {
             Some(union) if union.union_id == line.union_id => {
                 union.due += line.due;
                 union.overdue += line.overdue;
+                union.penalties += line.penalties;
                 union.total += owed;
                 union.lines.push(line);
             }
@@ -686,6 +689,7 @@ pub async fn collection_sheet(
                 location: line.union_location.clone(),
                 due: line.due,
                 overdue: line.overdue,
+                penalties: line.penalties,
                 total: owed,
                 lines: vec![line],
             }),
@@ -701,6 +705,7 @@ pub async fn collection_sheet(
         union_id,
         due: unions.iter().map(|union| union.due).sum(),
         overdue: unions.iter().map(|union| union.overdue).sum(),
+        penalties: unions.iter().map(|union| union.penalties).sum(),
         total: unions.iter().map(|union| union.total).sum(),
         unions,
     })

@@ -4,8 +4,8 @@
 # Runs the release binary on its own embedded PostgreSQL in a temporary data directory (or in
 # BENCH_DATA_DIR, kept, seeded on first use), sends the query one request at a time after a
 # warm-up, and prints the median, p90, p99 and mean latency in milliseconds. The rate limit is
-# turned off so that it does not cut the run short. (SQL statements per request are not
-# measured here: the server has no /metrics yet; the integration tests bound them.)
+# turned off so that it does not cut the run short. (SQL statements per request: see
+# /metrics, millennium_sql_statements_per_request; the integration tests bound them.)
 #
 #   tests/bench/members_list.sh [requests, default 200]
 set -euo pipefail

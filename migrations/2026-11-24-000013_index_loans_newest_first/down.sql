@@ -1,0 +1,1 @@
+DROP INDEX loans_created_at_id_idx;

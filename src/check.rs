@@ -4,7 +4,7 @@
 //! allocated to a reversed repayment; every schedule sums to its loan's principal and to the
 //! interest that `domain::schedule` computes for its terms; a loan's status agrees with what it
 //! owes; the loan facts that reports read (`outstanding_amount`, `oldest_unpaid_due_date`)
-//! agree with its installments and charges.
+//! agree with its installments and charges; the daily figures agree with the book.
 
 use std::fmt;
 
@@ -174,6 +174,11 @@ pub async fn run(conn: &mut DbConn) -> QueryResult<Report> {
 
 async fn run_in(conn: &mut DbConn) -> QueryResult<Report> {
     let mut violations: Vec<Violation> = diesel::sql_query(CHECKS).load(conn).await?;
+    violations.extend(
+        diesel::sql_query(crate::db::rollups::differences_sql())
+            .load::<Violation>(conn)
+            .await?,
+    );
     let mut loans = 0;
     let mut after = Uuid::nil();
     loop {

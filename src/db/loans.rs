@@ -360,6 +360,17 @@ pub async fn reassign_open_of_union(
     .await
 }
 
+/// Locks the rows of every loan of a union, deleted ones included.
+pub async fn lock_of_union(conn: &mut DbConn, union_id: UnionId) -> QueryResult<()> {
+    loans::table
+        .filter(loans::union_id.eq(union_id))
+        .select(loans::id)
+        .for_update()
+        .load::<LoanId>(conn)
+        .await?;
+    Ok(())
+}
+
 /// The member's open loans move to `union_id` and its `officer`; returns how many.
 pub async fn move_open_of_member(
     conn: &mut DbConn,
@@ -532,13 +543,11 @@ pub async fn page_by_officer(
     )
 }
 
-/// Turns DEFAULTED every live ACTIVE loan that ended on or before `last_end_date` and still
-/// owes (an unpaid installment or charge); returns them as they were before.
-pub async fn default_overdue(
+/// Every live ACTIVE loan that ended on or before `last_end_date` and still owes (an unpaid
+/// installment or charge), locked: the loans to turn DEFAULTED ([`set_defaulted`]).
+pub async fn overdue_to_default(
     conn: &mut DbConn,
     last_end_date: NaiveDate,
-    reason: &str,
-    now: DateTime<Utc>,
 ) -> QueryResult<Vec<Loan>> {
     use super::schema::{loan_charges as charges, repayment_schedule_items as items};
     let unpaid_installment = items::table
@@ -550,7 +559,7 @@ pub async fn default_overdue(
         .filter(charges::deleted_at.is_null())
         .filter(charges::waived_at.is_null())
         .filter(charges::paid_amount.lt(charges::amount));
-    let due = loans::table
+    loans::table
         .filter(loans::status.eq(LoanStatus::Active))
         .filter(loans::deleted_at.is_null())
         .filter(loans::end_date.le(last_end_date))
@@ -558,17 +567,24 @@ pub async fn default_overdue(
         .select(Loan::as_select())
         .for_update()
         .load::<Loan>(conn)
-        .await?;
-    let ids: Vec<LoanId> = due.iter().map(|loan| loan.id).collect();
-    diesel::update(loans::table.filter(loans::id.eq_any(&ids)))
+        .await
+}
+
+/// Turns the loans `ids` DEFAULTED for `reason`.
+pub async fn set_defaulted(
+    conn: &mut DbConn,
+    ids: &[LoanId],
+    reason: &str,
+    now: DateTime<Utc>,
+) -> QueryResult<usize> {
+    diesel::update(loans::table.filter(loans::id.eq_any(ids)))
         .set((
             loans::status.eq(LoanStatus::Defaulted),
             loans::status_reason.eq(reason),
             loans::updated_at.eq(now),
         ))
         .execute(conn)
-        .await?;
-    Ok(due)
+        .await
 }
 
 /// What a group of loans amounts to.

@@ -29,6 +29,7 @@ pub mod page;
 pub mod repayments;
 pub mod report_sessions;
 pub mod reports;
+pub mod rollups;
 pub mod schedule_items;
 pub mod schema;
 pub mod scope;

@@ -86,117 +86,213 @@ impl Split {
     }
 }
 
-/// The figures of a period and the one before it (`$2`..`$4` the instants: start, end, start
-/// of the previous; `$5`..`$7` the days: start, end, start of the previous) and of the
-/// portfolio on a day (`$8`.. the PAR thresholds on that day).
-fn figures_sql(scope: Scope, split: Split) -> String {
+/// The condition that the officer of the kept figures aliased `alias` is in `scope`.
+fn officers_in(scope: Scope, alias: &str) -> String {
+    match scope {
+        Scope::All => "true".to_owned(),
+        Scope::Officer { .. } => format!("{alias}.credit_officer_id = $1"),
+        Scope::Team { .. } => {
+            format!("{alias}.credit_officer_id IN (SELECT id FROM users WHERE supervisor_id = $1)")
+        }
+    }
+}
+
+/// The officer column of the kept figures aliased `alias`, per officer or in total.
+fn kept_officer(split: Split, alias: &str) -> String {
+    match split {
+        Split::Total => "NULL::uuid".to_owned(),
+        Split::ByOfficer => format!("{alias}.credit_officer_id"),
+    }
+}
+
+/// The kinds of figure the daily figures hold: the kind's name, and its count, amount and
+/// other amount columns.
+const DAILY_KINDS: [(&str, &str, &str, Option<&str>); 4] = [
+    ("newLoans", "new_loans", "new_principal", None),
+    ("disbursed", "disbursed_loans", "disbursed_principal", None),
+    ("collected", "repayments", "collected_amount", None),
+    ("due", "installments", "due_amount", Some("due_paid_amount")),
+];
+
+/// How a statement over the daily figures buckets the days.
+enum Buckets<'a> {
+    /// Each part a key and a condition on `d.day`: one pass, grouped by officer alone.
+    Parts(&'a [(&'a str, &'a str)]),
+    /// By the key `d.day` gives (an expression).
+    Key(&'a str),
+}
+
+/// The daily figures in `scope` within the days `{days}` (a condition on `d.day`), summed per
+/// officer (or in total) and per bucket, unfolded into one [`Figure`] per kind and bucket:
+/// `newLoans`, `disbursed`, `collected` and `due` (whose `other` is what has been paid of it).
+fn daily_sql(scope: Scope, split: Split, days: &str, buckets: &Buckets<'_>) -> String {
+    let officer = kept_officer(split, "d");
+    let in_scope = officers_in(scope, "d");
+    let parts: Vec<(String, Option<&str>)> = match buckets {
+        Buckets::Parts(parts) => parts
+            .iter()
+            .map(|(key, condition)| (format!("'{key}'"), Some(*condition)))
+            .collect(),
+        Buckets::Key(_) => vec![("f.key".to_owned(), None)],
+    };
+    let mut sums = Vec::new();
+    let mut values = Vec::new();
+    for (index, (key, condition)) in parts.iter().enumerate() {
+        for (kind, count, amount, other) in DAILY_KINDS {
+            let sum = |column: &str| match condition {
+                Some(condition) => {
+                    format!("COALESCE(sum(d.{column}) FILTER (WHERE {condition}), 0)")
+                }
+                None => format!("sum(d.{column})"),
+            };
+            sums.push(format!("{}::bigint AS {count}_{index}", sum(count)));
+            sums.push(format!("{} AS {amount}_{index}", sum(amount)));
+            let other = match other {
+                Some(column) => {
+                    sums.push(format!("{} AS {column}_{index}", sum(column)));
+                    format!("f.{column}_{index}")
+                }
+                None => "0::numeric".to_owned(),
+            };
+            values.push(format!(
+                "('{kind}', {key}, f.{count}_{index}, f.{amount}_{index}, {other})"
+            ));
+        }
+    }
+    let (key, group) = match buckets {
+        Buckets::Parts(_) => (String::new(), "1"),
+        Buckets::Key(key) => (format!("{key} AS key, "), "1, 2"),
+    };
+    format!(
+        "
+SELECT k.kind, f.officer, k.key, k.count, k.amount, k.other
+  FROM (SELECT {officer} AS officer, {key}{sums}
+          FROM daily_figures d
+         WHERE {days} AND {in_scope}
+         GROUP BY {group}) f
+ CROSS JOIN LATERAL (VALUES {values}) AS k(kind, key, count, amount, other)",
+        sums = sums.join(",\n               "),
+        values = values.join(",\n       "),
+    )
+}
+
+/// A part of a report's figures, computed by a statement of its own: the parts can run
+/// concurrently on several connections.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FigureSet {
+    /// Loans by status (`loans`, from the kept figures) and unions (`unions`).
+    Loans,
+    /// The portfolio and its PAR buckets (`portfolio`), members (`members`, `newMembers`).
+    Portfolio,
+    /// What happened in the period and the one before it (`newLoans`, `disbursed`,
+    /// `collected`, `due`), from the daily figures.
+    Period,
+}
+
+impl FigureSet {
+    pub const ALL: [Self; 3] = [Self::Loans, Self::Portfolio, Self::Period];
+}
+
+/// The statement of a [`FigureSet`]. Parameters: `$1` the scope's user; `$2`..`$4` the
+/// instants (start, end, start of the previous period); `$5`..`$7` the days (start, end, start
+/// of the previous); `$8`.. the PAR thresholds on the report's day.
+fn figure_set_sql(set: FigureSet, scope: Scope, split: Split) -> String {
     let (officer_l, join_l) = split.owner("l", "union_id");
-    let (officer_m, join_m) = split.owner("m", "union_id");
+    let (officer_g, join_g) = split.owner("g", "union_id");
     let (officer_n, join_n) = split.owner("n", "id");
     let in_scope_l = unions_in(scope, "l.union_id");
     let in_scope_m = unions_in(scope, "m.union_id");
     let in_scope_n = unions_in(scope, "n.id");
-    let repayment_scope = match scope {
-        Scope::All => "true".to_owned(),
-        _ => format!(
-            "r.loan_id IN (SELECT l.id FROM loans l WHERE {})",
-            unions_in(scope, "l.union_id")
-        ),
-    };
-    let (officer_r, join_r) = match split {
-        Split::Total => ("NULL::uuid".to_owned(), String::new()),
-        Split::ByOfficer => (
-            "o_u.credit_officer_id".to_owned(),
-            "JOIN loans o_l ON o_l.id = r.loan_id JOIN unions o_u ON o_u.id = o_l.union_id"
-                .to_owned(),
-        ),
-    };
-    let thresholds: Vec<String> = PAR_DAYS
-        .iter()
-        .enumerate()
-        .map(|(index, days)| format!("('PAR{days}', ${})", index + 8))
-        .collect();
-    let thresholds = thresholds.join(", ");
-    format!(
-        "
-SELECT 'loans' AS kind, {officer_l} AS officer, l.status AS key, count(*) AS count,
-       COALESCE(sum(l.principal_amount), 0) AS amount,
-       COALESCE(sum(l.outstanding_amount), 0) AS other
-  FROM loans l {join_l}
- WHERE l.deleted_at IS NULL AND {in_scope_l}
+    let (officer_s, in_scope_s) = (kept_officer(split, "s"), officers_in(scope, "s"));
+    match set {
+        FigureSet::Loans => format!(
+            "
+SELECT 'loans' AS kind, {officer_s} AS officer, s.status AS key, sum(s.loans)::bigint AS count,
+       sum(s.principal_amount) AS amount, sum(s.outstanding_amount) AS other
+  FROM loan_status_figures s
+ WHERE {in_scope_s}
  GROUP BY 2, 3
-UNION ALL
-SELECT 'members', {officer_m}, CASE WHEN m.is_verified THEN 'VERIFIED' ELSE 'PENDING' END,
-       count(*), 0, 0
-  FROM union_members m {join_m}
- WHERE m.deleted_at IS NULL AND {in_scope_m}
- GROUP BY 2, 3
-UNION ALL
-SELECT 'newMembers', {officer_m}, CASE WHEN m.created_at >= $2 THEN 'current' ELSE 'previous' END,
-       count(*), 0, 0
-  FROM union_members m {join_m}
- WHERE m.deleted_at IS NULL AND m.created_at >= $4 AND m.created_at < $3 AND {in_scope_m}
- GROUP BY 2, 3
+HAVING sum(s.loans) <> 0
 UNION ALL
 SELECT 'unions', {officer_n}, '', count(*), 0, 0
   FROM unions n {join_n}
  WHERE n.deleted_at IS NULL AND {in_scope_n}
- GROUP BY 2
+ GROUP BY 2"
+        ),
+        FigureSet::Portfolio => {
+            let mut late = Vec::new();
+            let mut buckets = Vec::new();
+            for (index, days) in PAR_DAYS.iter().enumerate() {
+                let since = format!("l.oldest_unpaid_due_date <= ${}", index + 8);
+                late.push(format!(
+                    "count(*) FILTER (WHERE {since}) AS par{days}_loans,
+               COALESCE(sum(l.outstanding_amount) FILTER (WHERE {since}), 0) AS par{days}"
+                ));
+                buckets.push(format!("('PAR{days}', p.par{days}_loans, p.par{days})"));
+            }
+            let late = late.join(",\n               ");
+            let buckets = buckets.join(", ");
+            format!(
+                "
+SELECT 'portfolio' AS kind, p.officer, k.key, k.count, k.amount, 0::numeric AS other
+  FROM (SELECT {officer_l} AS officer, count(*) AS loans,
+               COALESCE(sum(l.outstanding_amount), 0) AS outstanding,
+               {late}
+          FROM loans l {join_l}
+         WHERE l.deleted_at IS NULL AND l.status IN {PORTFOLIO} AND {in_scope_l}
+         GROUP BY 1) p
+ CROSS JOIN LATERAL (VALUES ('ALL', p.loans, p.outstanding), {buckets}) AS k(key, count, amount)
 UNION ALL
-SELECT 'newLoans', {officer_l}, CASE WHEN l.created_at >= $2 THEN 'current' ELSE 'previous' END,
-       count(*), COALESCE(sum(l.principal_amount), 0), 0
-  FROM loans l {join_l}
- WHERE l.deleted_at IS NULL AND l.created_at >= $4 AND l.created_at < $3 AND {in_scope_l}
- GROUP BY 2, 3
-UNION ALL
-SELECT 'disbursed', {officer_l}, CASE WHEN l.disbursed_at >= $2 THEN 'current' ELSE 'previous' END,
-       count(*), COALESCE(sum(l.principal_amount), 0), 0
-  FROM loans l {join_l}
- WHERE l.deleted_at IS NULL AND l.status IN {DISBURSED}
-   AND l.disbursed_at >= $4 AND l.disbursed_at < $3 AND {in_scope_l}
- GROUP BY 2, 3
-UNION ALL
-SELECT 'collected', {officer_r}, CASE WHEN r.paid_at >= $2 THEN 'current' ELSE 'previous' END,
-       count(*), COALESCE(sum(r.amount), 0), 0
-  FROM repayments r {join_r}
- WHERE r.reversed_at IS NULL AND r.deleted_at IS NULL
-   AND r.paid_at >= $4 AND r.paid_at < $3 AND {repayment_scope}
- GROUP BY 2, 3
-UNION ALL
-SELECT 'due', {officer_l}, CASE WHEN i.due_date >= $5 THEN 'current' ELSE 'previous' END,
-       count(*), COALESCE(sum(i.total_due), 0), COALESCE(sum(i.paid_amount), 0)
-  FROM repayment_schedule_items i
-  JOIN loans l ON l.id = i.loan_id {join_l}
- WHERE i.deleted_at IS NULL AND i.due_date >= $7 AND i.due_date <= $6
-   AND l.deleted_at IS NULL AND l.status IN {DISBURSED} AND {in_scope_l}
- GROUP BY 2, 3
-UNION ALL
-SELECT 'portfolio', {officer_l}, b.key,
-       count(*) FILTER (WHERE b.since IS NULL OR l.oldest_unpaid_due_date <= b.since),
-       COALESCE(sum(l.outstanding_amount)
-                FILTER (WHERE b.since IS NULL OR l.oldest_unpaid_due_date <= b.since), 0),
-       0
-  FROM loans l {join_l}
- CROSS JOIN (VALUES ('ALL', NULL::date), {thresholds}) AS b(key, since)
- WHERE l.deleted_at IS NULL AND l.status IN {PORTFOLIO} AND {in_scope_l}
- GROUP BY 2, 3
-"
-    )
+SELECT k.kind, p.officer, k.key, k.count, 0, 0
+  FROM (SELECT {officer_g} AS officer, sum(g.verified)::bigint AS verified,
+               sum(g.pending)::bigint AS pending, sum(g.new_current)::bigint AS new_current,
+               sum(g.new_previous)::bigint AS new_previous
+          FROM (SELECT m.union_id, count(*) FILTER (WHERE m.is_verified) AS verified,
+                       count(*) FILTER (WHERE NOT m.is_verified) AS pending,
+                       count(*) FILTER (WHERE m.created_at >= $2 AND m.created_at < $3)
+                           AS new_current,
+                       count(*) FILTER (WHERE m.created_at >= $4 AND m.created_at < $2)
+                           AS new_previous
+                  FROM union_members m
+                 WHERE m.deleted_at IS NULL AND {in_scope_m}
+                 GROUP BY 1) g {join_g}
+         GROUP BY 1) p
+ CROSS JOIN LATERAL (VALUES
+       ('members', 'VERIFIED', p.verified), ('members', 'PENDING', p.pending),
+       ('newMembers', 'current', p.new_current), ('newMembers', 'previous', p.new_previous))
+       AS k(kind, key, count)"
+            )
+        }
+        FigureSet::Period => daily_sql(
+            scope,
+            split,
+            "d.day >= $7 AND d.day <= $6",
+            &Buckets::Parts(&[("current", "d.day >= $5"), ("previous", "d.day < $5")]),
+        ),
+    }
 }
 
-/// The figures of `period` and the one before it, and of the portfolio on `as_of`, in `scope`,
-/// in one total or per officer: one statement.
+/// The figures of `sets` for `period` and the one before it, and of the portfolio on `as_of`,
+/// in `scope`, in one total or per officer: one statement.
 pub async fn figures(
     conn: &mut DbConn,
+    sets: &[FigureSet],
     scope: Scope,
     split: Split,
     period: Period,
     as_of: NaiveDate,
 ) -> QueryResult<Vec<Figure>> {
+    if sets.is_empty() {
+        return Ok(Vec::new());
+    }
+    let statements: Vec<String> = sets
+        .iter()
+        .map(|set| figure_set_sql(*set, scope, split))
+        .collect();
     let previous = period.previous();
     let (from, to) = period.instants();
     let (previous_from, _) = previous.instants();
-    let query = diesel::sql_query(figures_sql(scope, split))
+    let query = diesel::sql_query(statements.join("\nUNION ALL"))
         .bind::<SqlUuid, _>(scope_user(scope))
         .bind::<Timestamptz, _>(from)
         .bind::<Timestamptz, _>(to)
@@ -224,48 +320,16 @@ pub async fn monthly(
     let (Some(first), Some(last)) = (months.first(), months.last()) else {
         return Ok(Vec::new());
     };
-    let span = Period {
-        start: first.start,
-        end: last.end,
-    };
-    let (from, to) = span.instants();
-    let in_scope_l = unions_in(scope, "l.union_id");
-    let repayment_scope = match scope {
-        Scope::All => "true".to_owned(),
-        _ => format!("r.loan_id IN (SELECT l.id FROM loans l WHERE {in_scope_l})"),
-    };
-    let sql = format!(
-        "
-SELECT 'disbursed' AS kind, NULL::uuid AS officer,
-       to_char(l.disbursed_at AT TIME ZONE 'UTC', 'YYYY-MM') AS key, count(*) AS count,
-       COALESCE(sum(l.principal_amount), 0) AS amount, 0::numeric AS other
-  FROM loans l
- WHERE l.deleted_at IS NULL AND l.status IN {DISBURSED}
-   AND l.disbursed_at >= $2 AND l.disbursed_at < $3 AND {in_scope_l}
- GROUP BY 3
-UNION ALL
-SELECT 'collected', NULL, to_char(r.paid_at AT TIME ZONE 'UTC', 'YYYY-MM'), count(*),
-       COALESCE(sum(r.amount), 0), 0
-  FROM repayments r
- WHERE r.reversed_at IS NULL AND r.deleted_at IS NULL
-   AND r.paid_at >= $2 AND r.paid_at < $3 AND {repayment_scope}
- GROUP BY 3
-UNION ALL
-SELECT 'due', NULL, to_char(i.due_date, 'YYYY-MM'), count(*), COALESCE(sum(i.total_due), 0),
-       COALESCE(sum(i.paid_amount), 0)
-  FROM repayment_schedule_items i
-  JOIN loans l ON l.id = i.loan_id
- WHERE i.deleted_at IS NULL AND i.due_date >= $4 AND i.due_date <= $5
-   AND l.deleted_at IS NULL AND l.status IN {DISBURSED} AND {in_scope_l}
- GROUP BY 3
-"
+    let sql = daily_sql(
+        scope,
+        Split::Total,
+        "d.day >= $2 AND d.day <= $3",
+        &Buckets::Key("to_char(d.day, 'YYYY-MM')"),
     );
     diesel::sql_query(sql)
         .bind::<SqlUuid, _>(scope_user(scope))
-        .bind::<Timestamptz, _>(from)
-        .bind::<Timestamptz, _>(to)
-        .bind::<Date, _>(span.start)
-        .bind::<Date, _>(span.end)
+        .bind::<Date, _>(first.start)
+        .bind::<Date, _>(last.end)
         .load(conn)
         .await
 }

@@ -99,6 +99,22 @@ diesel::table! {
 }
 
 diesel::table! {
+    daily_figures (credit_officer_id, day) {
+        credit_officer_id -> Uuid,
+        day -> Date,
+        new_loans -> Int8,
+        new_principal -> Numeric,
+        disbursed_loans -> Int8,
+        disbursed_principal -> Numeric,
+        repayments -> Int8,
+        collected_amount -> Numeric,
+        installments -> Int8,
+        due_amount -> Numeric,
+        due_paid_amount -> Numeric,
+    }
+}
+
+diesel::table! {
     document_types (id) {
         id -> Uuid,
         code -> Text,
@@ -163,6 +179,16 @@ diesel::table! {
         updated_at -> Timestamptz,
         deleted_at -> Nullable<Timestamptz>,
         external -> Bool,
+    }
+}
+
+diesel::table! {
+    loan_status_figures (credit_officer_id, status) {
+        credit_officer_id -> Uuid,
+        status -> Text,
+        loans -> Int8,
+        principal_amount -> Numeric,
+        outstanding_amount -> Numeric,
     }
 }
 
@@ -517,10 +543,12 @@ diesel::allow_tables_to_appear_in_same_query!(
     backup_schedule_settings,
     company_settings,
     counters,
+    daily_figures,
     document_types,
     job_leases,
     loan_charges,
     loan_documents,
+    loan_status_figures,
     loan_types,
     loans,
     login_throttles,

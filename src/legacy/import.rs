@@ -1902,6 +1902,9 @@ impl<'a> Writer<'a> {
         self.session
             .execute(&crate::db::loan_facts::refresh_all_statement(), &[])
             .await?;
+        for statement in crate::db::rollups::refresh_all_statements() {
+            self.session.execute(&statement, &[]).await?;
+        }
         Ok(())
     }
 }

@@ -1011,6 +1011,7 @@ async fn write_history(conn: &mut DbConn, history: &history::History) -> Service
     let loans: Vec<_> = history.loans.iter().map(|loan| loan.id).collect();
     db::loan_facts::refresh(conn, &loans).await?;
     db::repayments::insert_allocations(conn, &history.allocations).await?;
+    db::rollups::add_new(conn, db::rollups::Loans::These(loans)).await?;
     Ok(())
 }
 

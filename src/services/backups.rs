@@ -599,6 +599,10 @@ async fn replace(
             )),
             None => err.into(),
         })?;
+    progress.stage("computing the daily figures");
+    for statement in db::rollups::refresh_all_statements() {
+        session.batch(&statement).await?;
+    }
     let caller_kept = match (actor, kept) {
         (Some(_), Some(kept)) => keep(session, &kept).await?,
         _ => false,

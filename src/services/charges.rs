@@ -9,9 +9,10 @@ use scoped_futures::ScopedFutureExt;
 use serde::Serialize;
 
 use super::audit;
-use super::repayments::replay;
+use super::repayments::replay_alone;
 use super::{Caller, RequestMeta, ServiceError, ServiceResult, check, required};
 use crate::db::charges::{Charge, NewCharge};
+use crate::db::rollups::Loans;
 use crate::db::{self, DbConn};
 use crate::domain::audit::{AuditAction, ENTITY_LOAN, ENTITY_LOAN_CHARGE};
 use crate::domain::charges::{ChargeKind, penalty_days};
@@ -58,7 +59,7 @@ pub async fn post_penalties(state: &AppState, as_of: NaiveDate) -> ServiceResult
                 else {
                     return Ok(());
                 };
-                replay(conn, &loan, now)
+                replay_alone(conn, &loan, now)
                     .await
                     .map_err(super::repayments::Replay::into_service)
             }
@@ -100,15 +101,18 @@ async fn post_in(
             );
         }
     }
-    let posted = db::charges::insert_penalties(conn, &rows).await?;
-    run.charges_posted = posted.len();
-    let charged: Vec<LoanId> = posted
+    // The loans that may be charged: their facts and the reports' figures follow.
+    let touched: Vec<LoanId> = rows
         .iter()
-        .map(|charge| charge.loan_id)
+        .map(|row| row.loan_id)
         .collect::<std::collections::BTreeSet<_>>()
         .into_iter()
         .collect();
-    db::loan_facts::refresh(conn, &charged).await?;
+    let figures = db::rollups::track(conn, Loans::These(touched.clone())).await?;
+    let posted = db::charges::insert_penalties(conn, &rows).await?;
+    run.charges_posted = posted.len();
+    db::loan_facts::refresh(conn, &touched).await?;
+    figures.settle(conn).await?;
     let mut first_charged: HashMap<LoanId, NaiveDate> = HashMap::new();
     for charge in &posted {
         first_charged
@@ -143,7 +147,11 @@ async fn post_in(
 
     if let Some(last_end) = as_of.checked_sub_days(Days::new(u64::from(default_grace) + 1)) {
         let reason = format!("More than {default_grace} days past its end date with a balance.");
-        let defaulted = db::loans::default_overdue(conn, last_end, &reason, now).await?;
+        let defaulted = db::loans::overdue_to_default(conn, last_end).await?;
+        let ids: Vec<LoanId> = defaulted.iter().map(|loan| loan.id).collect();
+        let figures = db::rollups::track(conn, Loans::These(ids.clone())).await?;
+        db::loans::set_defaulted(conn, &ids, &reason, now).await?;
+        figures.settle(conn).await?;
         run.loans_defaulted = defaulted.len();
         for loan in &defaulted {
             let event =
@@ -198,7 +206,7 @@ pub async fn waive(
             }
             let after =
                 db::charges::mark_waived(conn, id, caller.actor.user_id, reason, now).await?;
-            replay(conn, &loan, now)
+            replay_alone(conn, &loan, now)
                 .await
                 .map_err(super::repayments::Replay::into_service)?;
             let event =

@@ -11,6 +11,7 @@ use super::audit;
 use super::{Caller, ServiceError, ServiceResult, check, optional};
 use crate::db::loans::{Loan, LoanChanges, LoanFilter, NewLoan};
 use crate::db::page::{Page, Paged};
+use crate::db::rollups::Loans;
 use crate::db::schedule_items::{ScheduleItem, ScheduleItemFilter};
 use crate::db::{self, DbConn, Listing};
 use crate::domain::audit::{AuditAction, ENTITY_LOAN};
@@ -253,6 +254,7 @@ pub async fn create(state: &AppState, caller: &Caller, input: &LoanInput) -> Ser
             )
             .await?;
             db::schedule_items::insert_schedule(conn, loan.id, &items, now).await?;
+            db::rollups::add_new(conn, Loans::one(loan.id)).await?;
             audit::change(
                 conn,
                 caller,
@@ -356,6 +358,7 @@ pub async fn update(
                 permissions::can_edit_loan_terms(&caller.actor, &owner, before.status),
                 WHAT,
             )?;
+            let figures = db::rollups::track(conn, Loans::one(id)).await?;
             let disbursed = matches!(before.status, LoanStatus::Active | LoanStatus::Defaulted);
             let principal = match input.principal_amount {
                 Some(value) => amount("principalAmount", value)?,
@@ -433,6 +436,7 @@ pub async fn update(
                         super::repayments::Replay::Failed(err) => err,
                     })?;
             }
+            figures.settle(conn).await?;
             let after = db::loans::find(conn, id, Scope::All, false)
                 .await?
                 .ok_or_else(not_found)?;
@@ -502,6 +506,7 @@ async fn step(
                 .transition
                 .apply(before.status)
                 .map_err(ServiceError::conflict)?;
+            let figures = db::rollups::track(conn, Loans::one(id)).await?;
             let mut changes = LoanChanges {
                 status: Some(status),
                 updated_at: Some(now),
@@ -543,6 +548,7 @@ async fn step(
                 Transition::Submit => {}
             }
             let after = db::loans::update(conn, id, &changes).await?;
+            figures.settle(conn).await?;
             let mut event = audit::AuditEvent::new(step.action, ENTITY_LOAN, Some(id.0))
                 .before(audit::snapshot(&before))
                 .after(audit::snapshot(&after));
@@ -726,7 +732,8 @@ async fn set_deleted(
     deleted_at: Option<DateTime<Utc>>,
     now: DateTime<Utc>,
 ) -> ServiceResult<Loan> {
-    Ok(db::loans::update(
+    let figures = db::rollups::track(conn, Loans::one(id)).await?;
+    let loan = db::loans::update(
         conn,
         id,
         &LoanChanges {
@@ -735,7 +742,9 @@ async fn set_deleted(
             ..LoanChanges::default()
         },
     )
-    .await?)
+    .await?;
+    figures.settle(conn).await?;
+    Ok(loan)
 }
 
 /// A page of the installments of live loans in scope that pass `filter` (statuses as of

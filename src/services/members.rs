@@ -7,6 +7,7 @@ use scoped_futures::ScopedFutureExt;
 use super::audit;
 use super::{Caller, ServiceError, ServiceResult, check, optional, required};
 use crate::db::page::{Page, Paged};
+use crate::db::rollups::Loans;
 use crate::db::union_members::{
     MemberDetails, MemberFilter, MemberOrderField, NewUnionMember, UnionMember,
 };
@@ -337,6 +338,7 @@ pub async fn move_to(
                     "The member is already in this union.",
                 ));
             }
+            let figures = db::rollups::track(conn, Loans::OfMember(id)).await?;
             let after = db::union_members::set_union(conn, id, union.id, now).await?;
             let history = db::assignments::insert_member_reassignment(
                 conn,
@@ -356,6 +358,7 @@ pub async fn move_to(
             let loans_moved =
                 db::loans::move_open_of_member(conn, id, union.id, new_owner.officer_id, now)
                     .await?;
+            figures.settle(conn).await?;
             let event =
                 audit::AuditEvent::new(AuditAction::MemberMoved, ENTITY_UNION_MEMBER, Some(id.0))
                     .before(audit::snapshot(&before))

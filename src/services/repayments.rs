@@ -20,6 +20,7 @@ use super::{Caller, ServiceError, ServiceResult, check, optional, required};
 use crate::db::loans::{Loan, LoanChanges};
 use crate::db::page::{Page, Paged};
 use crate::db::repayments::{NewAllocation, NewRepayment, Repayment, RepaymentFilter};
+use crate::db::rollups::Loans;
 use crate::db::{self, DbConn};
 use crate::domain::allocation::{
     self, ChargeDue, InstallmentDue, Overpayment, PaymentMethod, Target,
@@ -128,6 +129,7 @@ pub async fn record(
             }
             let reference = optional(input.reference.as_deref());
             let notes = optional(input.notes.as_deref());
+            let figures = db::rollups::track(conn, Loans::one(loan.id)).await?;
             let repayment = db::repayments::insert(
                 conn,
                 &NewRepayment {
@@ -164,6 +166,7 @@ pub async fn record(
                 }
                 Replay::Failed(err) => err,
             })?;
+            figures.settle(conn).await?;
             let event = audit::AuditEvent::new(
                 AuditAction::RepaymentRecorded,
                 ENTITY_REPAYMENT,
@@ -239,11 +242,13 @@ pub async fn reverse(
                     "This repayment is already reversed.",
                 ));
             }
+            let figures = db::rollups::track(conn, Loans::one(loan.id)).await?;
             let after =
                 db::repayments::mark_reversed(conn, id, caller.actor.user_id, reason, now).await?;
             replay(conn, &loan, now)
                 .await
                 .map_err(Replay::into_service)?;
+            figures.settle(conn).await?;
             let event = audit::AuditEvent::new(
                 AuditAction::RepaymentReversed,
                 ENTITY_REPAYMENT,
@@ -292,6 +297,18 @@ pub(crate) async fn replay(
 ) -> Result<(), Replay> {
     let book = Book::load(conn, loan).await.map_err(Replay::Failed)?;
     replay_book(conn, loan, book, now).await
+}
+
+/// [`replay`] on its own: the daily figures follow what it changes.
+pub(crate) async fn replay_alone(
+    conn: &mut DbConn,
+    loan: &Loan,
+    now: DateTime<Utc>,
+) -> Result<(), Replay> {
+    let figures = db::rollups::track(conn, Loans::one(loan.id)).await?;
+    replay(conn, loan, now).await?;
+    figures.settle(conn).await?;
+    Ok(())
 }
 
 /// [`replay`] over the loan's `book`, already read under the loan's lock.

@@ -11,7 +11,7 @@ use uuid::Uuid;
 
 use super::audit::{self, AuditEvent};
 use super::{Caller, ServiceError, ServiceResult, check};
-use crate::db::reports::{self as sql, Figure, SheetOf, Split};
+use crate::db::reports::{self as sql, Figure, FigureSet, SheetOf, Split};
 use crate::db::{self, DbConn};
 use crate::domain::audit::AuditAction;
 use crate::domain::permissions::Scope;
@@ -238,10 +238,16 @@ pub async fn dashboard(
     today: NaiveDate,
 ) -> ServiceResult<Dashboard> {
     let scope = caller.scope();
-    let mut conn = state.db.get().await?;
-    let rows = sql::figures(&mut conn, scope, Split::Total, period, today).await?;
-    let top_unions = sql::top_unions(&mut conn, scope, period, today, TOP_UNIONS).await?;
-    let recent_activity = sql::recent_activity(&mut conn, scope, RECENT_ACTIVITY).await?;
+    let lists = async {
+        let mut conn = state.db.get().await?;
+        let top_unions = sql::top_unions(&mut conn, scope, period, today, TOP_UNIONS).await?;
+        let recent_activity = sql::recent_activity(&mut conn, scope, RECENT_ACTIVITY).await?;
+        Ok::<_, ServiceError>((top_unions, recent_activity))
+    };
+    let (rows, (top_unions, recent_activity)) = tokio::try_join!(
+        figures_concurrently(state, scope, Split::Total, period, today),
+        lists
+    )?;
     let rows: Vec<&Figure> = rows.iter().collect();
     Ok(Dashboard {
         period,
@@ -296,17 +302,55 @@ pub async fn supervisor_report(
     period: Period,
     today: NaiveDate,
 ) -> ServiceResult<SupervisorReport> {
-    let mut conn = state.db.get().await?;
-    report_in(&mut conn, caller, supervisor, period, today).await
+    let subject = {
+        let mut conn = state.db.get().await?;
+        report_subject(&mut conn, caller, supervisor).await?
+    };
+    let scope = team_scope(subject);
+    let months = trend_months(period.end);
+    let lists = async {
+        let mut conn = state.db.get().await?;
+        let officers = sql::officers(&mut conn, subject.map(|id| id.0)).await?;
+        let monthly = sql::monthly(&mut conn, scope, &months).await?;
+        Ok::<_, ServiceError>((officers, monthly))
+    };
+    let (rows, (officers, monthly)) = tokio::try_join!(
+        figures_concurrently(state, scope, Split::ByOfficer, period, today),
+        lists
+    )?;
+    Ok(assemble_report(
+        subject, period, today, officers, &rows, &months, &monthly,
+    ))
 }
 
-async fn report_in(
+/// The report's figures, each [`FigureSet`] on a pooled connection of its own, concurrently:
+/// a live report answers in the time of its longest statement. Each figure is exact as of its
+/// statement; a stored report reads them all in one transaction instead ([`report_in`]).
+async fn figures_concurrently(
+    state: &AppState,
+    scope: Scope,
+    split: Split,
+    period: Period,
+    today: NaiveDate,
+) -> ServiceResult<Vec<Figure>> {
+    let load = |set: FigureSet| async move {
+        let mut conn = state.db.get().await?;
+        Ok::<_, ServiceError>(sql::figures(&mut conn, &[set], scope, split, period, today).await?)
+    };
+    let [loans, portfolio, period_figures] = FigureSet::ALL;
+    let (mut rows, portfolio, period_figures) =
+        tokio::try_join!(load(loans), load(portfolio), load(period_figures))?;
+    rows.extend(portfolio);
+    rows.extend(period_figures);
+    Ok(rows)
+}
+
+/// The supervisor a team report is about (none: every officer), checked.
+async fn report_subject(
     conn: &mut DbConn,
     caller: &Caller,
     supervisor: Option<UserId>,
-    period: Period,
-    today: NaiveDate,
-) -> ServiceResult<SupervisorReport> {
+) -> ServiceResult<Option<UserId>> {
     let subject = supervisor_report_subject(&caller.actor, supervisor)
         .map_err(|denied| ServiceError::denied(denied, "Supervisor"))?;
     if let Some(id) = subject {
@@ -315,17 +359,55 @@ async fn report_in(
             return Err(ServiceError::NotFound("Supervisor not found.".into()));
         }
     }
-    let scope = match subject {
+    Ok(subject)
+}
+
+fn team_scope(subject: Option<UserId>) -> Scope {
+    match subject {
         Some(supervisor_id) => Scope::Team { supervisor_id },
         None => Scope::All,
-    };
+    }
+}
+
+/// The supervisor report on `conn`, every statement in its transaction: one snapshot.
+async fn report_in(
+    conn: &mut DbConn,
+    caller: &Caller,
+    supervisor: Option<UserId>,
+    period: Period,
+    today: NaiveDate,
+) -> ServiceResult<SupervisorReport> {
+    let subject = report_subject(conn, caller, supervisor).await?;
+    let scope = team_scope(subject);
     let officers = sql::officers(conn, subject.map(|id| id.0)).await?;
-    let rows = sql::figures(conn, scope, Split::ByOfficer, period, today).await?;
+    let rows = sql::figures(
+        conn,
+        &FigureSet::ALL,
+        scope,
+        Split::ByOfficer,
+        period,
+        today,
+    )
+    .await?;
     let months = trend_months(period.end);
     let monthly = sql::monthly(conn, scope, &months).await?;
+    Ok(assemble_report(
+        subject, period, today, officers, &rows, &months, &monthly,
+    ))
+}
 
+/// Folds a team report's rows into its shape.
+fn assemble_report(
+    subject: Option<UserId>,
+    period: Period,
+    today: NaiveDate,
+    officers: Vec<sql::Officer>,
+    rows: &[Figure],
+    months: &[Period],
+    monthly: &[Figure],
+) -> SupervisorReport {
     let mut by_officer: HashMap<Option<Uuid>, Vec<&Figure>> = HashMap::new();
-    for row in &rows {
+    for row in rows {
         by_officer.entry(row.officer).or_default().push(row);
     }
     let officers: Vec<OfficerFigures> = officers
@@ -343,14 +425,14 @@ async fn report_in(
         })
         .collect();
     let all: Vec<&Figure> = rows.iter().collect();
-    Ok(SupervisorReport {
+    SupervisorReport {
         supervisor_id: subject,
         period,
         as_of: today,
         officers,
         total: Figures::fold(&all),
-        trends: fold_months(&months, &monthly),
-    })
+        trends: fold_months(months, monthly),
+    }
 }
 
 fn fold_months(months: &[Period], rows: &[Figure]) -> Vec<MonthFigures> {

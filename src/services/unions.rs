@@ -7,6 +7,7 @@ use scoped_futures::ScopedFutureExt;
 use super::audit;
 use super::{Caller, ServiceError, ServiceResult, check, optional, required};
 use crate::db::page::{Page, Paged};
+use crate::db::rollups::Loans;
 use crate::db::unions::{NewUnion, Union, UnionChanges, UnionFilter, UnionOrderField};
 use crate::db::{self, DbConn, Direction, Listing};
 use crate::domain::audit::{AuditAction, ENTITY_UNION};
@@ -237,6 +238,9 @@ pub async fn reassign(
     super::transaction(state, |conn| {
         let reason = reason.as_deref();
         async move {
+            // The union's loans before the union: the order in which a change to a loan locks
+            // them (see `db::daily_figures`).
+            db::loans::lock_of_union(conn, id).await?;
             let (before, _) = load_for_change(conn, caller, id, false).await?;
             check(permissions::can_reassign(&caller.actor), WHAT)?;
             let owner = officer_owner(conn, caller.scope(), officer_id, "creditOfficerId").await?;
@@ -246,6 +250,7 @@ pub async fn reassign(
                     "The union is already managed by this credit officer.",
                 ));
             }
+            let figures = db::rollups::track(conn, Loans::OfUnion(id)).await?;
             let after = db::unions::update(
                 conn,
                 id,
@@ -256,6 +261,7 @@ pub async fn reassign(
                 },
             )
             .await?;
+            figures.settle(conn).await?;
             let history = db::assignments::insert_union_assignment(
                 conn,
                 &db::assignments::NewUnionAssignment {

@@ -2700,3 +2700,173 @@ fn note_mutation_rows(s: &Scenario) -> Vec<Row> {
 async fn notes_changed_by_role() {
     run(note_mutation_rows).await;
 }
+
+// ---- Reports ----
+
+const DASHBOARD_UNIONS: &str = "{ dashboard { unions } }";
+const SUPERVISOR_REPORT: &str =
+    "query($id: ID) { supervisorReport(supervisorId: $id) { officers { name } } }";
+const PAR_LOANS: &str = "{ portfolioAtRisk(groupBy: UNION) { total { loans } } }";
+const COLLECTION_SHEET: &str =
+    "query($id: ID) { collectionSheet(creditOfficerId: $id) { creditOfficer { fullName } } }";
+const UNION_SHEET: &str = "query($id: ID) { collectionSheet(unionId: $id) { unions { name } } }";
+const GENERATE_REPORT: &str = "mutation($id: ID) {
+    generateSupervisorReport(supervisorId: $id, periodStart: \"2026-01-01\", periodEnd: \"2026-01-31\") {
+        title totalOfficers } }";
+const REPORT_SESSIONS: &str = "{ reportSessions { totalCount } }";
+
+fn dashboard_unions(count: i64) -> Expect {
+    ok(json!({ "dashboard": { "unions": count } }))
+}
+
+fn report_officers(names: &[&str]) -> Expect {
+    let officers: Vec<Value> = names.iter().map(|name| json!({ "name": name })).collect();
+    ok(json!({ "supervisorReport": { "officers": officers } }))
+}
+
+fn par_loans(count: i64) -> Expect {
+    ok(json!({ "portfolioAtRisk": { "total": { "loans": count } } }))
+}
+
+fn sheet_of(officer: &str) -> Expect {
+    ok(json!({ "collectionSheet": { "creditOfficer": { "fullName": officer } } }))
+}
+
+fn sessions(count: i64) -> Expect {
+    ok(json!({ "reportSessions": { "totalCount": count } }))
+}
+
+/// Each report in each role's scope: the figures cover the caller's unions, team reports are
+/// for supervisors (their own team) and administrators, a sheet is for someone who sees the
+/// officer or the union. Our officer has three live unions (ours, Agbeni Tailors and the
+/// handed Gbagi Dyers), our supervisor also the spare officer's Eleyele Fishers; theirs are
+/// their union and Dugbe Cobblers. The only loan being repaid is their member's.
+fn report_rows(s: &Scenario) -> Vec<Row> {
+    let ours = json!({ "id": s.org.supervisor.user.id });
+    let theirs = json!({ "id": s.org.other_supervisor.user.id });
+    let our_officer = json!({ "id": s.org.officer.user.id });
+    let their_union = json!({ "id": s.org.other_union.id });
+    let team = ["Chidi Officer", "Gani Spare"];
+    vec![
+        row(
+            "dashboard",
+            DASHBOARD_UNIONS,
+            json!({}),
+            [
+                (Anonymous, UNAUTHENTICATED),
+                (Admin, dashboard_unions(6)),
+                (Supervisor, dashboard_unions(4)),
+                (Officer, dashboard_unions(3)),
+                (OtherSupervisor, dashboard_unions(2)),
+                (OtherOfficer, dashboard_unions(2)),
+            ],
+        ),
+        row(
+            "supervisorReport of our team",
+            SUPERVISOR_REPORT,
+            ours.clone(),
+            [
+                (Anonymous, UNAUTHENTICATED),
+                (Admin, report_officers(&team)),
+                (Supervisor, report_officers(&team)),
+                (Officer, FORBIDDEN),
+                (OtherSupervisor, NOT_FOUND),
+                (OtherOfficer, FORBIDDEN),
+            ],
+        ),
+        row(
+            "supervisorReport of the caller's team",
+            SUPERVISOR_REPORT,
+            json!({}),
+            [
+                (Supervisor, report_officers(&team)),
+                (
+                    OtherSupervisor,
+                    report_officers(&["Emeka Officer", "Hauwa Spare"]),
+                ),
+                (Officer, FORBIDDEN),
+            ],
+        ),
+        row(
+            "portfolioAtRisk",
+            PAR_LOANS,
+            json!({}),
+            [
+                (Anonymous, UNAUTHENTICATED),
+                (Admin, par_loans(1)),
+                (Supervisor, par_loans(0)),
+                (Officer, par_loans(0)),
+                (OtherSupervisor, par_loans(1)),
+                (OtherOfficer, par_loans(1)),
+            ],
+        ),
+        row(
+            "collectionSheet of our officer",
+            COLLECTION_SHEET,
+            our_officer,
+            [
+                (Anonymous, UNAUTHENTICATED),
+                (Admin, sheet_of("Chidi Officer")),
+                (Supervisor, sheet_of("Chidi Officer")),
+                (Officer, sheet_of("Chidi Officer")),
+                (OtherSupervisor, NOT_FOUND),
+                (OtherOfficer, NOT_FOUND),
+            ],
+        ),
+        row(
+            "collectionSheet of their union",
+            UNION_SHEET,
+            their_union,
+            [
+                (Anonymous, UNAUTHENTICATED),
+                (Supervisor, NOT_FOUND),
+                (Officer, NOT_FOUND),
+                (OtherOfficer, empty_sheet()),
+                (OtherSupervisor, empty_sheet()),
+                (Admin, empty_sheet()),
+            ],
+        ),
+        row(
+            "generateSupervisorReport of their team",
+            GENERATE_REPORT,
+            theirs,
+            [
+                (Anonymous, UNAUTHENTICATED),
+                (Officer, FORBIDDEN),
+                (OtherOfficer, FORBIDDEN),
+                (Supervisor, NOT_FOUND),
+                (
+                    OtherSupervisor,
+                    ok(json!({ "generateSupervisorReport": { "title": ANY, "totalOfficers": 2 } })),
+                ),
+                (
+                    Admin,
+                    ok(json!({ "generateSupervisorReport": { "title": ANY, "totalOfficers": 2 } })),
+                ),
+            ],
+        ),
+        row(
+            "reportSessions",
+            REPORT_SESSIONS,
+            json!({}),
+            [
+                (Anonymous, UNAUTHENTICATED),
+                (Admin, sessions(2)),
+                (OtherSupervisor, sessions(2)),
+                (Supervisor, sessions(0)),
+                (Officer, sessions(0)),
+                (OtherOfficer, sessions(0)),
+            ],
+        ),
+    ]
+}
+
+/// A sheet of their union, answered: nobody owes anything today, so it lists no union.
+fn empty_sheet() -> Expect {
+    ok(json!({ "collectionSheet": { "unions": [] } }))
+}
+
+#[tokio::test]
+async fn reports_by_role() {
+    run(report_rows).await;
+}

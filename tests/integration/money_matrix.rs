@@ -320,21 +320,27 @@ async fn prepare(app: &TestApp, org: &Org, product: &str, start: Start, n: usize
     }
     if matches!(start, Start::Charged) {
         use diesel_async::RunQueryDsl;
+        use millennium::db::rollups;
+        // Written behind the services' back, like the daily job's penalties: the loan's facts
+        // and the reports' figures follow as the job makes them follow.
+        let loan: millennium::domain::LoanId = ctx.loan.parse().expect("loan id");
+        let mut conn = app.conn().await;
+        let figures = rollups::track(&mut conn, rollups::Loans::one(loan))
+            .await
+            .expect("figures before");
         let charge: Vec<ChargeRow> = diesel::sql_query(
             "INSERT INTO loan_charges (loan_id, kind, charge_date, amount)
              VALUES ($1::uuid, 'PENALTY', current_date, 50) RETURNING id::text AS id",
         )
         .bind::<diesel::sql_types::Text, _>(&ctx.loan)
-        .load(&mut *app.conn().await)
+        .load(&mut *conn)
         .await
         .expect("charge");
         ctx.charge = charge.into_iter().next().map(|row| row.id);
-        // Written behind the services' back, like the daily job's penalties: the loan's facts
-        // follow as the job makes them follow.
-        let loan: millennium::domain::LoanId = ctx.loan.parse().expect("loan id");
-        millennium::db::loan_facts::refresh(&mut *app.conn().await, &[loan])
+        millennium::db::loan_facts::refresh(&mut conn, &[loan])
             .await
             .expect("facts");
+        figures.settle(&mut conn).await.expect("figures after");
     }
     ctx
 }

@@ -563,6 +563,82 @@ const SUPERVISOR_REPORT: &str = "query($id: ID, $from: Date, $to: Date) {
     }
 }";
 
+/// What an officer's dashboard says happened over `from..=to`: disbursed, collected, due and
+/// new loans, each as (count, amount).
+async fn period_figures(app: &TestApp, session: &Session, from: NaiveDate, to: NaiveDate) -> Value {
+    let response = app
+        .gql(
+            "query($from: Date, $to: Date) { dashboard(periodStart: $from, periodEnd: $to) {
+            currentPeriod { disbursed { count amount } collected { count amount }
+                            due { count amount } duePaid newLoans { count amount } }
+        } }",
+        )
+        .vars(&json!({"from": from.to_string(), "to": to.to_string()}))
+        .by(session)
+        .send()
+        .await;
+    response.data()["dashboard"]["currentPeriod"].clone()
+}
+
+#[tokio::test]
+async fn period_figures_follow_a_member_who_moves_and_a_union_that_changes_officer() {
+    let app = TestApp::spawn().await;
+    let book = book(&app).await;
+    let org = &book.org;
+    let today = app.clock.now().date_naive();
+    let (from, to) = (book.start - Days::new(40), today + Days::new(30));
+    let figures = |session| period_figures(&app, session, from, to);
+    let whole = figures(&org.admin).await;
+    // Every count and amount of `figures` (or of its `kinds`) is zero.
+    fn nothing(figures: &Value, kinds: &[&str]) -> bool {
+        kinds.iter().all(|kind| match &figures[kind] {
+            Value::Object(counted) => counted["count"] == 0 && money(&counted["amount"]).is_zero(),
+            amount => money(amount).is_zero(),
+        })
+    }
+    const ALL: [&str; 5] = ["disbursed", "collected", "due", "duePaid", "newLoans"];
+    assert_ne!(figures(&org.officer).await, whole);
+    assert!(!nothing(&figures(&org.other_officer).await, &["collected"]));
+
+    // The other officer's only disbursed loan, C, moves with its member into our union: its
+    // application, disbursement, payments and installments are ours now.
+    let moved = app
+        .gql("mutation($member: ID!, $union: ID!) { moveUnionMember(unionMemberId: $member, unionId: $union) { id } }")
+        .var("member", org.other_member.id.to_string())
+        .var("union", org.union.id.to_string())
+        .by(&org.admin)
+        .send()
+        .await;
+    moved.data();
+    assert_invariants(&app).await;
+    let ours = figures(&org.officer).await;
+    let theirs = figures(&org.other_officer).await;
+    // D, their pending application, stays with them: an application and nothing else.
+    assert_eq!(theirs["newLoans"]["count"], 1);
+    assert!(
+        nothing(&theirs, &["disbursed", "collected", "due", "duePaid"]),
+        "{theirs}"
+    );
+    for kind in ["disbursed", "collected", "due", "duePaid"] {
+        assert_eq!(ours[kind], whole[kind], "{kind}");
+    }
+
+    // Our union goes to the other officer, with everything that happened in it.
+    let reassigned = app
+        .gql("mutation($union: ID!, $officer: ID!) { reassignUnion(unionId: $union, creditOfficerId: $officer) { id } }")
+        .var("union", org.union.id.to_string())
+        .var("officer", org.other_officer.user.id.to_string())
+        .by(&org.admin)
+        .send()
+        .await;
+    reassigned.data();
+    assert_invariants(&app).await;
+    let ours = figures(&org.officer).await;
+    assert!(nothing(&ours, &ALL), "{ours}");
+    assert_eq!(figures(&org.other_officer).await, whole);
+    assert_eq!(figures(&org.admin).await, whole);
+}
+
 #[tokio::test]
 async fn the_supervisor_report_covers_a_team_per_officer_with_six_months_of_trends() {
     let app = TestApp::spawn().await;
@@ -1044,7 +1120,9 @@ async fn each_report_costs_the_same_statements_for_twice_the_book() {
         second.push(cost(query, vars.clone()).await);
     }
     assert_eq!(first, second, "statements per report grew with the book");
-    assert!(first.iter().all(|n| *n <= 8), "{first:?}");
+    // The dashboard's 9: the session, three figure sets, top unions, recent activity, and one
+    // batch each for the unions, officers and loans they name.
+    assert!(first.iter().all(|n| *n <= 9), "{first:?}");
 }
 
 const AGGREGATES: &str = "{

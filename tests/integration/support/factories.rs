@@ -259,7 +259,7 @@ pub async fn insert_loan(
         .await
         .expect("next loan number");
     let start = now.date_naive();
-    diesel::insert_into(loans::table)
+    let id: uuid::Uuid = diesel::insert_into(loans::table)
         .values((
             loans::loan_number.eq(format!("LN{number:08}")),
             loans::union_member_id.eq(member.id),
@@ -279,7 +279,15 @@ pub async fn insert_loan(
         .returning(loans::id)
         .get_result(&mut conn)
         .await
-        .expect("insert loan")
+        .expect("insert loan");
+    // As the services do: the daily figures count it.
+    db::rollups::add_new(
+        &mut conn,
+        db::rollups::Loans::one(millennium::domain::LoanId(id)),
+    )
+    .await
+    .expect("count the loan in the daily figures");
+    id
 }
 
 /// A document type, inserted directly.

@@ -1,0 +1,2 @@
+DROP TABLE loan_status_figures;
+DROP TABLE daily_figures;

@@ -1,0 +1,2 @@
+DELETE FROM loan_status_figures;
+DELETE FROM daily_figures;

@@ -1,5 +1,5 @@
 //! A credit officer's collection sheet for a day: union by union, each member with a loan
-//! that has something due that day or overdue — member, code, loan number, due today,
+//! that has something due that day or overdue — member, loan number, due today,
 //! overdue, penalties, the total to collect — and an empty column to write what was collected;
 //! a union's subtotal, the sheet's total, and signature lines at the end. A long sheet breaks
 //! into pages with the table's header repeated on each.
@@ -15,16 +15,17 @@ use super::layout::{Align, MARGIN, PAGE_WIDTH, PdfError, Sheet, Style, TableColu
 use super::{instant, money};
 use crate::services::printouts::{CollectionSheet, SheetLine};
 
+/// The table's columns; amounts are printed without the currency sign (the sheet says which
+/// currency once), so that a member's 9,999,999.99 and a union's subtotal as large fit.
 fn columns() -> Vec<TableColumn> {
     vec![
-        TableColumn::new("Member", 104.0, Align::Left),
-        TableColumn::new("Code", 60.0, Align::Left),
-        TableColumn::new("Loan", 62.0, Align::Left),
-        TableColumn::new("Due today", 58.0, Align::Right),
-        TableColumn::new("Overdue", 58.0, Align::Right),
-        TableColumn::new("Penalties", 56.0, Align::Right),
-        TableColumn::new("Total", 62.0, Align::Right),
-        TableColumn::new("Collected", 55.0, Align::Left),
+        TableColumn::new("Member", 94.0, Align::Left),
+        TableColumn::new("Loan", 66.0, Align::Left),
+        TableColumn::new("Due today", 69.0, Align::Right),
+        TableColumn::new("Overdue", 69.0, Align::Right),
+        TableColumn::new("Penalties", 69.0, Align::Right),
+        TableColumn::new("Total", 69.0, Align::Right),
+        TableColumn::new("Collected", 79.0, Align::Left),
     ]
 }
 
@@ -53,6 +54,9 @@ pub fn render(sheet_data: &CollectionSheet) -> Result<Vec<u8>, PdfError> {
     sheet.field(MARGIN, 80.0, "Day", &day, Style::new(10.5).bold());
     sheet.advance(15.0);
     sheet.field(MARGIN, 80.0, "Credit officer", officer, Style::new(10.5));
+    sheet.advance(15.0);
+    let currency = format!("in {symbol}");
+    sheet.field(MARGIN, 80.0, "Amounts", &currency, Style::new(10.5));
     sheet.advance(22.0);
     sheet.set_running_title(format!("Collection sheet — {officer} — {day} (continued)"));
 
@@ -76,12 +80,11 @@ pub fn render(sheet_data: &CollectionSheet) -> Result<Vec<u8>, PdfError> {
             sheet.row(
                 &[
                     line.member_name.clone(),
-                    line.member_code.clone(),
                     line.loan_number.clone(),
-                    money(symbol, line.due),
-                    money(symbol, line.overdue),
-                    money(symbol, line.penalties),
-                    money(symbol, line.total),
+                    money("", line.due),
+                    money("", line.overdue),
+                    money("", line.penalties),
+                    money("", line.total),
                     String::new(),
                 ],
                 false,
@@ -97,11 +100,10 @@ pub fn render(sheet_data: &CollectionSheet) -> Result<Vec<u8>, PdfError> {
                     count => format!("{count} members"),
                 },
                 String::new(),
-                String::new(),
-                money(symbol, due),
-                money(symbol, overdue),
-                money(symbol, penalties),
-                money(symbol, total),
+                money("", due),
+                money("", overdue),
+                money("", penalties),
+                money("", total),
                 String::new(),
             ],
             true,
@@ -176,4 +178,31 @@ pub fn render(sheet_data: &CollectionSheet) -> Result<Vec<u8>, PdfError> {
         sheet_data.date,
         instant(sheet_data.printed_at)
     ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::pdf::layout::TABLE_TEXT;
+
+    #[test]
+    fn loan_numbers_and_amounts_fit_their_columns_without_being_cut() {
+        let sheet = Sheet::new().expect("the embedded fonts");
+        let widest = money("", Decimal::new(999_999_999, 2));
+        let columns = columns();
+        assert_eq!(
+            columns.iter().map(|column| column.width).sum::<f32>(),
+            PAGE_WIDTH - 2.0 * MARGIN
+        );
+        // Loan numbers: `LN` and eight digits.
+        assert!(sheet.width("LN00000000", TABLE_TEXT) <= columns[1].width - 6.0);
+        for column in columns.iter().filter(|column| column.align == Align::Right) {
+            let room = column.width - 6.0;
+            assert!(
+                sheet.width(&widest, TABLE_TEXT.bold()) <= room,
+                "{}",
+                column.title
+            );
+        }
+    }
 }

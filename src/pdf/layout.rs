@@ -169,7 +169,8 @@ impl TableColumn {
 
 /// The height of a table row.
 pub const ROW_HEIGHT: f32 = 17.0;
-const TABLE_TEXT: Style = Style::new(8.5);
+/// The text of a table's rows (bold for totals and the header).
+pub const TABLE_TEXT: Style = Style::new(8.5);
 
 /// A document being laid out, page by page.
 pub struct Sheet {

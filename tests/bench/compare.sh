@@ -27,6 +27,7 @@
 #                  default ~/.cache/millennium-bench.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
+. tests/bench/common.sh
 scale="${BENCH_SCALE:-100}"
 concurrency="${BENCH_CONCURRENCY:-16}"
 seconds="${BENCH_SECONDS:-10}"
@@ -46,16 +47,9 @@ if [ ! -x "$postgraphile" ]; then
     [ -f "$tools/postgraphile/package.json" ] || echo '{"private": true}' >"$tools/postgraphile/package.json"
     npm install --prefix "$tools/postgraphile" --no-audit --no-fund --silent postgraphile@4
 fi
-cargo build --release --quiet
-binary="${CARGO_TARGET_DIR:-$PWD/target}/release/millennium"
+binary="$(release_binary)"
 
-if [ -n "${BENCH_DATA_DIR:-}" ]; then
-    data="$BENCH_DATA_DIR"
-    mkdir -p "$data"
-else
-    data="$(mktemp -d)"
-    chmod 755 "$data"
-fi
+data="$(bench_data_dir)"
 work="$(mktemp -d)"
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 cleanup() {

@@ -14,21 +14,12 @@
 #   tests/bench/exports.sh [scale, default 100]
 set -euo pipefail
 cd "$(dirname "$0")/../.."
+. tests/bench/common.sh
 scale="${1:-100}"
 
 # MILLENNIUM_BIN: a release binary already built (otherwise this checkout's is built).
-binary="${MILLENNIUM_BIN:-}"
-if [ -z "$binary" ]; then
-    cargo build --release --quiet
-    binary="${CARGO_TARGET_DIR:-$PWD/target}/release/millennium"
-fi
-if [ -n "${BENCH_DATA_DIR:-}" ]; then
-    data="$BENCH_DATA_DIR"
-    mkdir -p "$data"
-else
-    data="$(mktemp -d)"
-    chmod 755 "$data"
-fi
+binary="$(release_binary)"
+data="$(bench_data_dir)"
 output="$(mktemp)"
 files="$(mktemp -d)"
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')

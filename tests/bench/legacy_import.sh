@@ -13,10 +13,10 @@
 #   tests/bench/legacy_import.sh [scale, default 50]
 set -euo pipefail
 cd "$(dirname "$0")/../.."
+. tests/bench/common.sh
 scale="${1:-50}"
 
-cargo build --release --quiet
-binary="${CARGO_TARGET_DIR:-$PWD/target}/release/millennium"
+binary="$(release_binary)"
 work="$(mktemp -d)"
 chmod 755 "$work"
 data="$work/data"

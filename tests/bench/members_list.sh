@@ -10,19 +10,13 @@
 #   tests/bench/members_list.sh [requests, default 200]
 set -euo pipefail
 cd "$(dirname "$0")/../.."
+. tests/bench/common.sh
 requests="${1:-200}"
 warmup=20
 query='{ unionMembers(first: 500) { nodes { union { name creditOfficer { email } } } } }'
 
-cargo build --release --quiet
-binary="$PWD/target/release/millennium"
-if [ -n "${BENCH_DATA_DIR:-}" ]; then
-    data="$BENCH_DATA_DIR"
-    mkdir -p "$data"
-else
-    data="$(mktemp -d)"
-    chmod 755 "$data"
-fi
+binary="$(release_binary)"
+data="$(bench_data_dir)"
 output="$(mktemp)"
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 export DATA_DIR="$data" PORT="$port" RUST_LOG=warn RATE_LIMIT_PER_MINUTE=0

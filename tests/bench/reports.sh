@@ -10,17 +10,11 @@
 #   tests/bench/reports.sh [scale, default 100]
 set -euo pipefail
 cd "$(dirname "$0")/../.."
+. tests/bench/common.sh
 scale="${1:-100}"
 
-cargo build --release --quiet
-binary="${CARGO_TARGET_DIR:-$PWD/target}/release/millennium"
-if [ -n "${BENCH_DATA_DIR:-}" ]; then
-    data="$BENCH_DATA_DIR"
-    mkdir -p "$data"
-else
-    data="$(mktemp -d)"
-    chmod 755 "$data"
-fi
+binary="$(release_binary)"
+data="$(bench_data_dir)"
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 export DATA_DIR="$data" PORT="$port" RUST_LOG=warn RATE_LIMIT_PER_MINUTE=0
 cleanup() {

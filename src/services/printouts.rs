@@ -177,7 +177,6 @@ pub struct SheetOf {
 #[derive(Debug, Clone, PartialEq)]
 pub struct SheetLine {
     pub member_name: String,
-    pub member_code: String,
     pub loan_number: String,
     /// Installments due on the day.
     pub due: Decimal,
@@ -259,7 +258,6 @@ pub async fn collection_sheet(
                 .map(|line| SheetLine {
                     total: line.due + line.overdue + line.penalties,
                     member_name: line.member_name,
-                    member_code: line.member_code,
                     loan_number: line.loan_number,
                     due: line.due,
                     overdue: line.overdue,

@@ -158,13 +158,6 @@ fn sent_ratio(value: &Value) -> Value {
     }
 }
 
-fn instant(day: NaiveDate, hour: u32) -> String {
-    day.and_hms_opt(hour, 0, 0)
-        .expect("time")
-        .and_utc()
-        .to_rfc3339()
-}
-
 struct Book {
     org: Org,
     start: NaiveDate,
@@ -207,12 +200,20 @@ async fn create_loan(
         .to_owned()
 }
 
+/// Pays `amount` on `day` at 10:00 UTC, or now when that is still to come today (a repayment
+/// cannot be dated in the future).
 async fn pay(app: &TestApp, book: &Book, loan: &str, amount: &str, day: NaiveDate) -> String {
+    let at = day
+        .and_hms_opt(10, 0, 0)
+        .expect("time")
+        .and_utc()
+        .min(app.clock.now())
+        .to_rfc3339();
     let paid = app
         .gql(RECORD)
         .var(
             "input",
-            json!({"loanId": loan, "amount": amount, "method": "CASH", "paidAt": instant(day, 10),
+            json!({"loanId": loan, "amount": amount, "method": "CASH", "paidAt": at,
                    "idempotencyKey": format!("{loan}-{amount}-{day}")}),
         )
         .by(&book.org.admin)

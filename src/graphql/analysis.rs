@@ -14,20 +14,14 @@
 //! 4. the root fields of the operation to run are listed, for the rules about batches and
 //!    sensitive operations.
 
-use std::any::TypeId;
 use std::collections::{HashMap, HashSet};
-use std::sync::Arc;
 
-use async_graphql::extensions::{
-    Extension, ExtensionContext, ExtensionFactory, NextPrepareRequest,
-};
 use async_graphql::parser::types::{
     DocumentOperations, ExecutableDocument, OperationDefinition, OperationType, Selection,
     SelectionSet,
 };
-use async_graphql::{Name, Request, ServerError, ServerResult, Value, Variables};
+use async_graphql::{Name, Request, ServerError, Value, Variables};
 
-use super::batch::Analysed;
 use super::error::{ClientError, ErrorCode};
 use crate::config::Limits;
 
@@ -170,32 +164,6 @@ pub fn analyze(request: &mut Request, budget: &Budget) -> Result<Analysis, Serve
             root_fields: root_fields(document, &operation.selection_set.node, &variables),
         },
     })
-}
-
-/// The schema extension that analyses a request run on the schema directly, without
-/// [`super::batch::inspect`] (which marks what it analysed): no path into the schema skips the
-/// budget.
-pub struct AnalysisGate(pub Budget);
-
-impl ExtensionFactory for AnalysisGate {
-    fn create(&self) -> Arc<dyn Extension> {
-        Arc::new(AnalysisGate(self.0))
-    }
-}
-
-#[async_graphql::async_trait::async_trait]
-impl Extension for AnalysisGate {
-    async fn prepare_request(
-        &self,
-        ctx: &ExtensionContext<'_>,
-        mut request: Request,
-        next: NextPrepareRequest<'_>,
-    ) -> ServerResult<Request> {
-        if !request.data.contains_key(&TypeId::of::<Analysed>()) {
-            analyze(&mut request, &self.0)?;
-        }
-        next.run(ctx, request).await
-    }
 }
 
 fn refuse(message: String) -> ServerError {

@@ -6,31 +6,22 @@
 //!
 //! Parsing, validating and running an operation is CPU work that never waits, so a request
 //! would hold its worker thread from start to end while every other request — `/health`
-//! included — queues behind it. Both steps hand the thread back between operations, and
-//! [`TakeTurns`] does so between an operation's validation and its execution, so that a busy
-//! server shares its threads in slices of one phase of one operation.
+//! included — queues behind it. Both steps hand the thread back before each operation, so that
+//! a busy server shares its threads in slices of one operation (whose size the analysis
+//! bounds). Running an operation also codes its errors ([`super::error::finish_errors`]).
 
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use async_graphql::extensions::{
-    Extension, ExtensionContext, ExtensionFactory, NextExecute, NextValidation,
-};
 use async_graphql::parser::types::OperationType;
 use async_graphql::{BatchRequest, IntrospectionMode, Request, Response, ServerError, Value};
-use async_graphql::{ValidationResult, async_trait};
+use serde::ser::{Serialize, SerializeMap, Serializer};
 
 use super::analysis::{self, Analysis, Budget};
-use super::error::{ClientError, ErrorCode};
+use super::error::{ClientError, ErrorCode, finish_errors};
 use super::sensitive::{Account, SensitiveCall, SensitiveFields};
 use super::{RequestContext, Schemas};
 use crate::config::Limits;
 use crate::db::instrument::Origin;
-
-/// Inserted into a request that was analysed here, so that the schema's own gate does not
-/// analyse it again.
-#[derive(Debug, Clone, Copy)]
-pub(super) struct Analysed;
 
 /// A request's operations, analysed.
 #[derive(Debug)]
@@ -219,11 +210,11 @@ impl Inspected {
                     } else {
                         IntrospectionMode::Disabled
                     };
-                    request.data.insert(Analysed);
                     request.data.insert(context.clone());
                     let name = analysis.operation.name;
+                    tokio::task::yield_now().await;
                     let started = Instant::now();
-                    let response = match Origin::current() {
+                    let mut response = match Origin::current() {
                         Some(origin) => {
                             origin
                                 .operation(name.as_deref())
@@ -232,6 +223,7 @@ impl Inspected {
                         }
                         None => schema.execute(request).await,
                     };
+                    finish_errors(&mut response.errors, context.request_id());
                     Outcome::new(response, name, started.elapsed())
                 }
             });
@@ -240,38 +232,6 @@ impl Inspected {
             outcomes,
             batched: self.batched,
         }
-    }
-}
-
-/// The schema extension that hands the worker thread back before an operation's validation and
-/// before its execution (see the module comment).
-pub(super) struct TakeTurns;
-
-impl ExtensionFactory for TakeTurns {
-    fn create(&self) -> Arc<dyn Extension> {
-        Arc::new(TakeTurns)
-    }
-}
-
-#[async_trait::async_trait]
-impl Extension for TakeTurns {
-    async fn validation(
-        &self,
-        ctx: &ExtensionContext<'_>,
-        next: NextValidation<'_>,
-    ) -> Result<ValidationResult, Vec<ServerError>> {
-        tokio::task::yield_now().await;
-        next.run(ctx).await
-    }
-
-    async fn execute(
-        &self,
-        ctx: &ExtensionContext<'_>,
-        operation_name: Option<&str>,
-        next: NextExecute<'_>,
-    ) -> Response {
-        tokio::task::yield_now().await;
-        next.run(ctx, operation_name).await
     }
 }
 
@@ -320,15 +280,21 @@ impl Outcome {
             took,
         }
     }
+}
 
-    /// The response as JSON, without `data` for a request error.
-    pub fn to_json(&self) -> serde_json::Value {
-        let mut json = serde_json::to_value(&self.response).unwrap_or_default();
-        if self.request_error
-            && let Some(object) = json.as_object_mut()
-        {
-            object.remove("data");
+/// The response, without `data` for a request error. Written straight from async-graphql's
+/// values, with no JSON tree in between.
+impl Serialize for Outcome {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        if !self.request_error {
+            return self.response.serialize(serializer);
         }
-        json
+        let extensions = &self.response.extensions;
+        let mut refused = serializer.serialize_map(None)?;
+        if !extensions.is_empty() {
+            refused.serialize_entry("extensions", extensions)?;
+        }
+        refused.serialize_entry("errors", &self.response.errors)?;
+        refused.end()
     }
 }

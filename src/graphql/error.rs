@@ -5,18 +5,12 @@
 //! its code, a plain message, and (for bad input) the field. Errors raised by async-graphql
 //! itself (syntax, validation, argument types, limits) are the client's mistakes. Anything else
 //! is internal: it is logged with the request id and the client gets only a generic sentence
-//! and that id. The [`ErrorCodes`] extension applies this to every response of the schema, so
-//! that running the schema directly gives the same codes as a client sees.
+//! and that id. [`super::batch`], the one way the schema is run, applies this to every response.
 
-use std::any::TypeId;
-use std::sync::{Arc, OnceLock};
+use std::sync::Arc;
 
-use async_graphql::extensions::{
-    Extension, ExtensionContext, ExtensionFactory, NextPrepareRequest, NextRequest,
-};
-use async_graphql::{ErrorExtensionValues, Request, Response, ServerError, ServerResult, Value};
+use async_graphql::{ErrorExtensionValues, ServerError, Value};
 
-use super::RequestContext;
 use crate::services::ServiceError;
 
 /// The values of `extensions.code`.
@@ -142,46 +136,6 @@ pub fn present(error: &ServiceError) -> ClientError {
         ServiceError::Contention => ClientError::new(Conflict, error.to_string()),
         ServiceError::Unavailable(message) => ClientError::new(ServiceUnavailable, message),
         ServiceError::Internal(_) => ClientError::new(InternalServerError, INTERNAL_MESSAGE),
-    }
-}
-
-/// The schema extension that codes every error of every response (see the module comment).
-pub struct ErrorCodes;
-
-impl ExtensionFactory for ErrorCodes {
-    fn create(&self) -> Arc<dyn Extension> {
-        Arc::new(ErrorCoding::default())
-    }
-}
-
-/// One request's coding: remembers the request id on the way in, codes on the way out.
-#[derive(Default)]
-struct ErrorCoding {
-    request_id: OnceLock<Option<String>>,
-}
-
-#[async_graphql::async_trait::async_trait]
-impl Extension for ErrorCoding {
-    async fn request(&self, ctx: &ExtensionContext<'_>, next: NextRequest<'_>) -> Response {
-        let mut response = next.run(ctx).await;
-        let request_id = self.request_id.get().and_then(Option::as_deref);
-        finish_errors(&mut response.errors, request_id);
-        response
-    }
-
-    async fn prepare_request(
-        &self,
-        ctx: &ExtensionContext<'_>,
-        request: Request,
-        next: NextPrepareRequest<'_>,
-    ) -> ServerResult<Request> {
-        let request_id = request
-            .data
-            .get(&TypeId::of::<RequestContext>())
-            .and_then(|data| data.downcast_ref::<RequestContext>())
-            .and_then(|context| context.request_id().map(str::to_owned));
-        let _ = self.request_id.set(request_id);
-        next.run(ctx, request).await
     }
 }
 

@@ -82,30 +82,33 @@ pub struct MutationRoot(
 
 pub type AppSchema = Schema<QueryRoot, MutationRoot, EmptySubscription>;
 
-/// The schema with its limits and extensions, without data: for printing the SDL and for
-/// [`build_schemas`]. The depth limit is applied by [`analysis`], which counts introspection
-/// apart; complexity stays with async-graphql, which is safe once the analysis has bounded the
-/// expanded size of the document.
-pub fn schema_builder(
-    limits: &Limits,
-) -> SchemaBuilder<QueryRoot, MutationRoot, EmptySubscription> {
+/// The schema with its limits, without data: for printing the SDL and for [`build_schemas`].
+/// The depth limit is applied by [`analysis`], which counts introspection apart; complexity
+/// stays with async-graphql, which is safe once the analysis has bounded the expanded size of
+/// the document.
+///
+/// It has no schema extensions. async-graphql wraps every field of every answer in each
+/// extension's resolve hook once there is any extension, even one that hooks only the request,
+/// which cost an answer of a thousand objects a fifth of its time. What extensions would do —
+/// the analysis, the error codes, handing the thread back — [`batch`] does around each
+/// operation, and only it runs the schemas.
+fn schema_builder(limits: &Limits) -> SchemaBuilder<QueryRoot, MutationRoot, EmptySubscription> {
     Schema::build(
         QueryRoot::default(),
         MutationRoot::default(),
         EmptySubscription,
     )
     .limit_complexity(limits.query_complexity)
-    .extension(error::ErrorCodes)
-    .extension(analysis::AnalysisGate(analysis::Budget::new(limits)))
-    .extension(batch::TakeTurns)
 }
 
 /// The executable schemas, holding the application state: one for logged-in staff, and one for
 /// anonymous callers that never suggests field names (introspection is refused per request).
 #[derive(Clone)]
 pub struct Schemas {
-    pub staff: AppSchema,
-    pub anonymous: AppSchema,
+    /// Private: [`batch::Inspected::execute`] is the one way to run them, so no operation skips
+    /// the analysis, the error codes or the statement attribution.
+    staff: AppSchema,
+    anonymous: AppSchema,
     /// The fields marked `@sensitive`, read from the schema.
     pub sensitive: Arc<SensitiveFields>,
     /// The filters of the exportable lists, read from the schema.

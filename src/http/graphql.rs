@@ -11,7 +11,8 @@ use axum::body::{Body, Bytes};
 use axum::extract::{Request, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use serde_json::{Value, json};
+use serde::Serialize;
+use serde_json::json;
 
 use super::HttpState;
 use super::client::{self, bearer_token, request_meta};
@@ -398,8 +399,10 @@ impl ResponseFormat {
         })
     }
 
-    fn respond(self, status: StatusCode, body: &Value) -> Response {
-        let mut response = (status, body.to_string()).into_response();
+    fn respond(self, status: StatusCode, body: &impl Serialize) -> Response {
+        // Serialising values that came out of the schema cannot fail: their map keys are strings.
+        let body = serde_json::to_vec(body).unwrap_or_default();
+        let mut response = (status, body).into_response();
         response
             .headers_mut()
             .insert(header::CONTENT_TYPE, self.content_type());
@@ -422,22 +425,10 @@ impl ResponseFormat {
             }
             _ => StatusCode::OK,
         };
-        let body = if executed.batched {
-            Value::Array(
-                executed
-                    .outcomes
-                    .iter()
-                    .map(|outcome| outcome.to_json())
-                    .collect(),
-            )
-        } else {
-            executed
-                .outcomes
-                .first()
-                .map(|outcome| outcome.to_json())
-                .unwrap_or_default()
-        };
-        self.respond(status, &body)
+        match executed.outcomes.as_slice() {
+            [outcome] if !executed.batched => self.respond(status, outcome),
+            outcomes => self.respond(status, &outcomes),
+        }
     }
 }
 

@@ -204,7 +204,7 @@ impl AssignmentQuery {
             page: args.page,
         };
         let page = listed(ctx.loaders()?.assignment_lists.load_one(key).await)?;
-        preload::assignments(ctx, page.rows.clone(), preload::page_nodes(ctx)).await?;
-        Ok(Connection::new(page, args.page))
+        preload::assignments(ctx, page.rows.iter().collect(), preload::page_nodes(ctx)).await?;
+        Ok(Connection::shared(&page, args.page))
     }
 }

@@ -240,8 +240,8 @@ impl RecordsQuery {
             args.page,
         )
         .await?;
-        preload::audit_logs(ctx, page.rows.clone(), preload::page_nodes(ctx)).await?;
-        Ok(Connection::new(page, args.page))
+        preload::audit_logs(ctx, page.rows.iter().collect(), preload::page_nodes(ctx)).await?;
+        Ok(Connection::shared(&page, args.page))
     }
 
     /// The history of one record (e.g. `entityName: "Union"`), oldest first, as far as you may
@@ -270,8 +270,8 @@ impl RecordsQuery {
             args.page,
         )
         .await?;
-        preload::audit_logs(ctx, page.rows.clone(), preload::page_nodes(ctx)).await?;
-        Ok(Connection::new(page, args.page))
+        preload::audit_logs(ctx, page.rows.iter().collect(), preload::page_nodes(ctx)).await?;
+        Ok(Connection::shared(&page, args.page))
     }
 
     /// Login attempts, newest first, of the staff you may see (attempts on unknown emails:
@@ -308,7 +308,7 @@ impl RecordsQuery {
             args.page,
         )
         .await?;
-        preload::login_attempts(ctx, page.rows.clone(), preload::page_nodes(ctx)).await?;
-        Ok(Connection::new(page, args.page))
+        preload::login_attempts(ctx, page.rows.iter().collect(), preload::page_nodes(ctx)).await?;
+        Ok(Connection::shared(&page, args.page))
     }
 }

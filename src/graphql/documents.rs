@@ -251,7 +251,7 @@ impl DocumentQuery {
         let id: DocumentId = parse_id(&id, "id")?;
         let caller = ctx.request().caller()?;
         let row = service::get(ctx.state(), &caller, id, include_deleted).await?;
-        preload::documents(ctx, vec![row.clone()], preload::selection(ctx)).await?;
+        preload::documents(ctx, vec![&row], preload::selection(ctx)).await?;
         Ok(Document(row))
     }
 }

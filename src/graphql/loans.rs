@@ -512,7 +512,7 @@ impl LoanQuery {
         let id: LoanId = parse_id(&id, "id")?;
         let caller = ctx.request().caller()?;
         let row = service::get(ctx.state(), &caller, id, include_deleted).await?;
-        preload::loans(ctx, vec![row.clone()], preload::selection(ctx)).await?;
+        preload::loans(ctx, vec![&row], preload::selection(ctx)).await?;
         Ok(row.into())
     }
 
@@ -521,7 +521,7 @@ impl LoanQuery {
     async fn loan_by_number(&self, ctx: &Context<'_>, loan_number: String) -> Result<Loan> {
         let caller = ctx.request().caller()?;
         let row = service::get_by_number(ctx.state(), &caller, &loan_number).await?;
-        preload::loans(ctx, vec![row.clone()], preload::selection(ctx)).await?;
+        preload::loans(ctx, vec![&row], preload::selection(ctx)).await?;
         Ok(row.into())
     }
 
@@ -547,9 +547,9 @@ impl LoanQuery {
             page: args.page,
         };
         let page = listed(ctx.loaders()?.loan_lists.load_one(key).await)?;
-        preload::loans(ctx, page.rows.clone(), preload::page_nodes(ctx)).await?;
+        preload::loans(ctx, page.rows.iter().collect(), preload::page_nodes(ctx)).await?;
         Ok(LoanConnection::new(
-            Connection::new(page, args.page),
+            Connection::shared(&page, args.page),
             Some((filter, include_deleted)),
         ))
     }
@@ -576,9 +576,9 @@ impl LoanQuery {
             page: args.page,
         };
         let page = listed(ctx.loaders()?.schedule_item_lists.load_one(key).await)?;
-        preload::schedule_items(ctx, page.rows.clone(), preload::page_nodes(ctx)).await?;
+        preload::schedule_items(ctx, page.rows.iter().collect(), preload::page_nodes(ctx)).await?;
         Ok(RepaymentScheduleItemConnection::new(
-            Connection::new(page, args.page),
+            Connection::shared(&page, args.page),
             Some(filter),
         ))
     }

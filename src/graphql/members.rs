@@ -207,9 +207,9 @@ impl UnionMember {
                 None,
             ));
         };
-        preload::loans(ctx, page.rows.clone(), preload::page_nodes(ctx)).await?;
+        preload::loans(ctx, page.rows.iter().collect(), preload::page_nodes(ctx)).await?;
         Ok(super::pagination::LoanConnection::new(
-            Connection::new(page, args.page),
+            Connection::shared(&page, args.page),
             None,
         ))
     }
@@ -242,8 +242,8 @@ impl UnionMember {
         let Some(page) = page else {
             return Ok(Connection::empty(args.page));
         };
-        preload::assignments(ctx, page.rows.clone(), preload::page_nodes(ctx)).await?;
-        Ok(Connection::new(page, args.page))
+        preload::assignments(ctx, page.rows.iter().collect(), preload::page_nodes(ctx)).await?;
+        Ok(Connection::shared(&page, args.page))
     }
 }
 
@@ -428,7 +428,7 @@ impl UnionMemberQuery {
         let id: UnionMemberId = parse_id(&id, "id")?;
         let caller = ctx.request().caller()?;
         let row = service::get(ctx.state(), &caller, id, include_deleted).await?;
-        preload::members(ctx, vec![row.clone()], preload::selection(ctx)).await?;
+        preload::members(ctx, vec![&row], preload::selection(ctx)).await?;
         Ok(row.into())
     }
 
@@ -457,8 +457,8 @@ impl UnionMemberQuery {
             page: args.page,
         };
         let page = listed(ctx.loaders()?.member_lists.load_one(key).await)?;
-        preload::members(ctx, page.rows.clone(), preload::page_nodes(ctx)).await?;
-        Ok(Connection::new(page, args.page))
+        preload::members(ctx, page.rows.iter().collect(), preload::page_nodes(ctx)).await?;
+        Ok(Connection::shared(&page, args.page))
     }
 }
 

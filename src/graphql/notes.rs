@@ -140,8 +140,8 @@ impl NoteQuery {
             args.page,
         )
         .await?;
-        preload::notes(ctx, page.rows.clone(), preload::page_nodes(ctx)).await?;
-        Ok(Connection::new(page, args.page))
+        preload::notes(ctx, page.rows.iter().collect(), preload::page_nodes(ctx)).await?;
+        Ok(Connection::shared(&page, args.page))
     }
 }
 

@@ -134,6 +134,20 @@ impl<T> Connection<T> {
         }
     }
 
+    /// The connection of a page shared through a loader's cache: its rows are copied into
+    /// nodes.
+    pub fn shared<R: Clone>(paged: &Paged<R>, page: Page) -> Self
+    where
+        T: From<R>,
+    {
+        Self {
+            nodes: paged.rows.iter().cloned().map(T::from).collect(),
+            offset: page.offset,
+            has_next: paged.has_next,
+            total: paged.total,
+        }
+    }
+
     /// An empty page (a parent without children).
     pub fn empty(page: Page) -> Self {
         Self {

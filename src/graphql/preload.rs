@@ -11,6 +11,7 @@
 
 use std::collections::{BTreeSet, HashMap};
 use std::hash::Hash;
+use std::sync::Arc;
 
 use async_graphql::dataloader::{DataLoader, HashMapCache, Loader};
 use async_graphql::{Context, Name, Result, SelectionField, Value};
@@ -18,7 +19,7 @@ use chrono::NaiveDate;
 use futures_util::future::{BoxFuture, FutureExt, try_join_all};
 
 use super::context::ContextExt;
-use super::loaders::LoadError;
+use super::loaders::{LoadError, PageLoader};
 use super::pagination::PageArgs;
 use super::types::loaded;
 use crate::db;
@@ -75,6 +76,17 @@ fn balance_day(ctx: &Context<'_>, field: &SelectionField<'_>) -> Option<NaiveDat
         Some(Value::String(day)) => day.parse().ok(),
         Some(_) => None,
     }
+}
+
+/// Whether `fields` select any object below them. Every relation a preload loads is an object
+/// (or a list of them), except a union's counts; so a list that selects only scalars — a
+/// nested list's leaves, say — has nothing to preload, and its items' own lists nothing to
+/// walk.
+fn relations_selected(fields: &[SelectionField<'_>]) -> bool {
+    fields
+        .iter()
+        .flat_map(|field| field.selection_set())
+        .any(|child| child.selection_set().next().is_some())
 }
 
 /// Whether `fields` select a subfield `name`.
@@ -151,7 +163,7 @@ fn users_by_id<'a>(ctx: &'a Context<'_>, ids: Vec<UserId>, fields: Fields<'a>) -
             return Ok(());
         }
         let found = loaded(ctx.loaders()?.user.load_many(distinct(ids)).await)?;
-        users(ctx, found.into_values().flatten().collect(), fields).await
+        users(ctx, found.values().flatten().collect(), fields).await
     }
     .boxed()
 }
@@ -163,7 +175,7 @@ fn unions_by_id<'a>(ctx: &'a Context<'_>, ids: Vec<UnionId>, fields: Fields<'a>)
             return Ok(());
         }
         let found = loaded(ctx.loaders()?.union.load_many(distinct(ids)).await)?;
-        unions(ctx, found.into_values().flatten().collect(), fields).await
+        unions(ctx, found.values().flatten().collect(), fields).await
     }
     .boxed()
 }
@@ -179,20 +191,47 @@ fn members_by_id<'a>(
             return Ok(());
         }
         let found = loaded(ctx.loaders()?.member.load_many(distinct(ids)).await)?;
-        members(ctx, found.into_values().flatten().collect(), fields).await
+        members(ctx, found.values().flatten().collect(), fields).await
     }
     .boxed()
 }
 
+/// Loads the pages `keys`, which a preload asks for all at once, and leaves them in `loader`'s
+/// cache for the connection fields that follow. They are read at once rather than after the
+/// loader's batching delay (which gathers keys that trickle in), which would only add to the
+/// answer's time, once per level of nesting. Pages the loader was given before in the request
+/// (by an earlier operation of a batch, say) come from its cache.
+async fn pages_now<K, L>(
+    loader: &DataLoader<L, HashMapCache>,
+    keys: Vec<(K, Page)>,
+) -> Result<HashMap<(K, Page), Arc<Paged<L::Row>>>>
+where
+    K: Copy + Send + Sync + Hash + Eq + 'static,
+    L: PageLoader<K>,
+{
+    let fed = loader.loader().fed();
+    if fed.holds_all(&keys) {
+        return loaded(loader.load_many(keys).await);
+    }
+    let pages = loaded(loader.loader().load(&keys).await)?;
+    loader.feed_many(pages.clone()).await;
+    fed.add(&keys);
+    Ok(pages)
+}
+
 /// The rows of the pages loaded for `parents`.
-fn rows_of<K, T>(pages: HashMap<(K, Page), Paged<T>>) -> Vec<T> {
-    pages.into_values().flat_map(|page| page.rows).collect()
+fn rows_of<K, T>(pages: &HashMap<(K, Page), Arc<Paged<T>>>) -> Vec<&T> {
+    pages.values().flat_map(|page| page.rows.iter()).collect()
 }
 
 /// What `fields` select of the staff `rows`.
-pub fn users<'a>(ctx: &'a Context<'_>, rows: Vec<db::users::User>, fields: Fields<'a>) -> Step<'a> {
+pub fn users<'a>(
+    ctx: &'a Context<'_>,
+    rows: Vec<&'a db::users::User>,
+    fields: Fields<'a>,
+) -> Step<'a> {
     async move {
-        if rows.is_empty() || fields.is_empty() {
+        if rows.is_empty() || !relations_selected(&fields) {
             return Ok(());
         }
         let loaders = ctx.loaders()?;
@@ -206,8 +245,8 @@ pub fn users<'a>(ctx: &'a Context<'_>, rows: Vec<db::users::User>, fields: Field
             let keys: Vec<_> = ids.iter().map(|id| (*id, page)).collect();
             steps.push(
                 async move {
-                    let loaded = loaded(loaders.officers_of_supervisor.load_many(keys).await)?;
-                    users(ctx, rows_of(loaded), nodes_of(&connections)).await
+                    let loaded = pages_now(&loaders.officers_of_supervisor, keys).await?;
+                    users(ctx, rows_of(&loaded), nodes_of(&connections)).await
                 }
                 .boxed(),
             );
@@ -216,8 +255,8 @@ pub fn users<'a>(ctx: &'a Context<'_>, rows: Vec<db::users::User>, fields: Field
             let keys: Vec<_> = ids.iter().map(|id| (*id, page)).collect();
             steps.push(
                 async move {
-                    let loaded = loaded(loaders.unions_of_officer.load_many(keys).await)?;
-                    unions(ctx, rows_of(loaded), nodes_of(&connections)).await
+                    let loaded = pages_now(&loaders.unions_of_officer, keys).await?;
+                    unions(ctx, rows_of(&loaded), nodes_of(&connections)).await
                 }
                 .boxed(),
             );
@@ -226,8 +265,8 @@ pub fn users<'a>(ctx: &'a Context<'_>, rows: Vec<db::users::User>, fields: Field
             let keys: Vec<_> = ids.iter().map(|id| (*id, page)).collect();
             steps.push(
                 async move {
-                    let loaded = loaded(loaders.loans_of_officer.load_many(keys).await)?;
-                    loans(ctx, rows_of(loaded), nodes_of(&connections)).await
+                    let loaded = pages_now(&loaders.loans_of_officer, keys).await?;
+                    loans(ctx, rows_of(&loaded), nodes_of(&connections)).await
                 }
                 .boxed(),
             );
@@ -240,7 +279,7 @@ pub fn users<'a>(ctx: &'a Context<'_>, rows: Vec<db::users::User>, fields: Field
 /// What `fields` select of the unions `rows`.
 pub fn unions<'a>(
     ctx: &'a Context<'_>,
-    rows: Vec<db::unions::Union>,
+    rows: Vec<&'a db::unions::Union>,
     fields: Fields<'a>,
 ) -> Step<'a> {
     async move {
@@ -264,8 +303,8 @@ pub fn unions<'a>(
             let keys: Vec<_> = ids.iter().map(|id| (*id, page)).collect();
             steps.push(
                 async move {
-                    let loaded = loaded(loaders.members_of_union.load_many(keys).await)?;
-                    members(ctx, rows_of(loaded), nodes_of(&connections)).await
+                    let loaded = pages_now(&loaders.members_of_union, keys).await?;
+                    members(ctx, rows_of(&loaded), nodes_of(&connections)).await
                 }
                 .boxed(),
             );
@@ -274,8 +313,8 @@ pub fn unions<'a>(
             let keys: Vec<_> = ids.iter().map(|id| (*id, page)).collect();
             steps.push(
                 async move {
-                    let loaded = loaded(loaders.loans_of_union.load_many(keys).await)?;
-                    loans(ctx, rows_of(loaded), nodes_of(&connections)).await
+                    let loaded = pages_now(&loaders.loans_of_union, keys).await?;
+                    loans(ctx, rows_of(&loaded), nodes_of(&connections)).await
                 }
                 .boxed(),
             );
@@ -284,8 +323,8 @@ pub fn unions<'a>(
             let keys: Vec<_> = ids.iter().map(|id| (*id, page)).collect();
             steps.push(
                 async move {
-                    let loaded = loaded(loaders.assignments_of_union.load_many(keys).await)?;
-                    assignments(ctx, rows_of(loaded), nodes_of(&connections)).await
+                    let loaded = pages_now(&loaders.assignments_of_union, keys).await?;
+                    assignments(ctx, rows_of(&loaded), nodes_of(&connections)).await
                 }
                 .boxed(),
             );
@@ -298,11 +337,11 @@ pub fn unions<'a>(
 /// What `fields` select of the members `rows`.
 pub fn members<'a>(
     ctx: &'a Context<'_>,
-    rows: Vec<db::union_members::UnionMember>,
+    rows: Vec<&'a db::union_members::UnionMember>,
     fields: Fields<'a>,
 ) -> Step<'a> {
     async move {
-        if rows.is_empty() || fields.is_empty() {
+        if rows.is_empty() || !relations_selected(&fields) {
             return Ok(());
         }
         let loaders = ctx.loaders()?;
@@ -331,8 +370,8 @@ pub fn members<'a>(
             let keys: Vec<_> = rows.iter().map(|member| (member.id, page)).collect();
             steps.push(
                 async move {
-                    let loaded = loaded(loaders.loans_of_member.load_many(keys).await)?;
-                    loans(ctx, rows_of(loaded), nodes_of(&connections)).await
+                    let loaded = pages_now(&loaders.loans_of_member, keys).await?;
+                    loans(ctx, rows_of(&loaded), nodes_of(&connections)).await
                 }
                 .boxed(),
             );
@@ -341,8 +380,8 @@ pub fn members<'a>(
             let keys: Vec<_> = rows.iter().map(|member| (member.id, page)).collect();
             steps.push(
                 async move {
-                    let loaded = loaded(loaders.reassignments_of_member.load_many(keys).await)?;
-                    assignments(ctx, rows_of(loaded), nodes_of(&connections)).await
+                    let loaded = pages_now(&loaders.reassignments_of_member, keys).await?;
+                    assignments(ctx, rows_of(&loaded), nodes_of(&connections)).await
                 }
                 .boxed(),
             );
@@ -355,7 +394,7 @@ pub fn members<'a>(
             steps.push(
                 async move {
                     let loaded = loaded(loaders.documents_of_member.load_many(keys).await)?;
-                    documents(ctx, loaded.into_values().flatten().collect(), lists).await
+                    documents(ctx, loaded.values().flatten().collect(), lists).await
                 }
                 .boxed(),
             );
@@ -368,11 +407,11 @@ pub fn members<'a>(
 /// What `fields` select of the assignment changes `rows`.
 pub fn assignments<'a>(
     ctx: &'a Context<'_>,
-    rows: Vec<AssignmentChange>,
+    rows: Vec<&'a AssignmentChange>,
     fields: Fields<'a>,
 ) -> Step<'a> {
     async move {
-        if rows.is_empty() || fields.is_empty() {
+        if rows.is_empty() || !relations_selected(&fields) {
             return Ok(());
         }
         let mut unions = Vec::new();
@@ -425,7 +464,7 @@ pub fn selection<'a>(ctx: &'a Context<'_>) -> Fields<'a> {
 /// What `fields` select of the audit entries `rows`.
 pub fn audit_logs<'a>(
     ctx: &'a Context<'_>,
-    rows: Vec<db::audit_logs::AuditLog>,
+    rows: Vec<&'a db::audit_logs::AuditLog>,
     fields: Fields<'a>,
 ) -> Step<'a> {
     users_by_id(
@@ -438,7 +477,7 @@ pub fn audit_logs<'a>(
 /// What `fields` select of the login attempts `rows`.
 pub fn login_attempts<'a>(
     ctx: &'a Context<'_>,
-    rows: Vec<db::login_history::LoginAttempt>,
+    rows: Vec<&'a db::login_history::LoginAttempt>,
     fields: Fields<'a>,
 ) -> Step<'a> {
     users_by_id(
@@ -451,7 +490,7 @@ pub fn login_attempts<'a>(
 /// What `fields` select of the notes `rows`.
 pub fn notes<'a>(
     ctx: &'a Context<'_>,
-    rows: Vec<db::user_notes::UserNote>,
+    rows: Vec<&'a db::user_notes::UserNote>,
     fields: Fields<'a>,
 ) -> Step<'a> {
     async move {
@@ -473,9 +512,13 @@ pub fn notes<'a>(
 }
 
 /// What `fields` select of the loans `rows`.
-pub fn loans<'a>(ctx: &'a Context<'_>, rows: Vec<db::loans::Loan>, fields: Fields<'a>) -> Step<'a> {
+pub fn loans<'a>(
+    ctx: &'a Context<'_>,
+    rows: Vec<&'a db::loans::Loan>,
+    fields: Fields<'a>,
+) -> Step<'a> {
     async move {
-        if rows.is_empty() || fields.is_empty() {
+        if rows.is_empty() || !relations_selected(&fields) {
             return Ok(());
         }
         let loaders = ctx.loaders()?;
@@ -532,7 +575,7 @@ pub fn loans<'a>(ctx: &'a Context<'_>, rows: Vec<db::loans::Loan>, fields: Field
             steps.push(
                 async move {
                     let loaded = loaded(loaders.documents_of_loan.load_many(keys).await)?;
-                    documents(ctx, loaded.into_values().flatten().collect(), lists).await
+                    documents(ctx, loaded.values().flatten().collect(), lists).await
                 }
                 .boxed(),
             );
@@ -559,7 +602,7 @@ fn loans_by_id<'a>(ctx: &'a Context<'_>, ids: Vec<LoanId>, fields: Fields<'a>) -
             return Ok(());
         }
         let found = loaded(ctx.loaders()?.loan.load_many(distinct(ids)).await)?;
-        loans(ctx, found.into_values().flatten().collect(), fields).await
+        loans(ctx, found.values().flatten().collect(), fields).await
     }
     .boxed()
 }
@@ -567,11 +610,11 @@ fn loans_by_id<'a>(ctx: &'a Context<'_>, ids: Vec<LoanId>, fields: Fields<'a>) -
 /// What `fields` select of the repayments `rows`.
 pub fn repayments<'a>(
     ctx: &'a Context<'_>,
-    rows: Vec<db::repayments::Repayment>,
+    rows: Vec<&'a db::repayments::Repayment>,
     fields: Fields<'a>,
 ) -> Step<'a> {
     async move {
-        if rows.is_empty() || fields.is_empty() {
+        if rows.is_empty() || !relations_selected(&fields) {
             return Ok(());
         }
         let loaders = ctx.loaders()?;
@@ -610,11 +653,11 @@ pub fn repayments<'a>(
 /// What `fields` select of the installments `rows`.
 pub fn schedule_items<'a>(
     ctx: &'a Context<'_>,
-    rows: Vec<db::schedule_items::ScheduleItem>,
+    rows: Vec<&'a db::schedule_items::ScheduleItem>,
     fields: Fields<'a>,
 ) -> Step<'a> {
     async move {
-        if rows.is_empty() || fields.is_empty() {
+        if rows.is_empty() || !relations_selected(&fields) {
             return Ok(());
         }
         let loaders = ctx.loaders()?;
@@ -637,11 +680,11 @@ pub fn schedule_items<'a>(
 /// What `fields` select of the documents `rows`.
 pub fn documents<'a>(
     ctx: &'a Context<'_>,
-    rows: Vec<db::documents::Document>,
+    rows: Vec<&'a db::documents::Document>,
     fields: Fields<'a>,
 ) -> Step<'a> {
     async move {
-        if rows.is_empty() || fields.is_empty() {
+        if rows.is_empty() || !relations_selected(&fields) {
             return Ok(());
         }
         let loaders = ctx.loaders()?;

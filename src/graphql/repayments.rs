@@ -218,9 +218,9 @@ impl RepaymentQuery {
             page: args.page,
         };
         let page = listed(ctx.loaders()?.repayment_lists.load_one(key).await)?;
-        preload::repayments(ctx, page.rows.clone(), preload::page_nodes(ctx)).await?;
+        preload::repayments(ctx, page.rows.iter().collect(), preload::page_nodes(ctx)).await?;
         Ok(RepaymentConnection::new(
-            Connection::new(page, args.page),
+            Connection::shared(&page, args.page),
             Some(filter),
         ))
     }

@@ -1,6 +1,8 @@
 //! What the entity modules share: the object types by name (for connections), the enums that
 //! mirror the domain's, sorting, and the small conversions every resolver uses.
 
+use std::sync::Arc;
+
 use async_graphql::{Enum, ID, MaybeUndefined};
 
 use super::loaders::LoadError;
@@ -73,10 +75,14 @@ pub fn found<T>(result: Result<Option<Option<T>>, LoadError>) -> async_graphql::
 }
 
 /// A list loader's answer: the page (the loader answers every key).
-pub fn listed<T>(result: Result<Option<Paged<T>>, LoadError>) -> async_graphql::Result<Paged<T>> {
-    Ok(loaded(result)?.unwrap_or(Paged {
-        rows: Vec::new(),
-        has_next: false,
-        total: Some(0),
+pub fn listed<T>(
+    result: Result<Option<Arc<Paged<T>>>, LoadError>,
+) -> async_graphql::Result<Arc<Paged<T>>> {
+    Ok(loaded(result)?.unwrap_or_else(|| {
+        Arc::new(Paged {
+            rows: Vec::new(),
+            has_next: false,
+            total: Some(0),
+        })
     }))
 }

@@ -98,8 +98,8 @@ impl Union {
         let Some(page) = page else {
             return Ok(Connection::empty(args.page));
         };
-        preload::members(ctx, page.rows.clone(), preload::page_nodes(ctx)).await?;
-        Ok(Connection::new(page, args.page))
+        preload::members(ctx, page.rows.iter().collect(), preload::page_nodes(ctx)).await?;
+        Ok(Connection::shared(&page, args.page))
     }
 
     /// How many live members the union has.
@@ -134,9 +134,9 @@ impl Union {
                 None,
             ));
         };
-        preload::loans(ctx, page.rows.clone(), preload::page_nodes(ctx)).await?;
+        preload::loans(ctx, page.rows.iter().collect(), preload::page_nodes(ctx)).await?;
         Ok(super::pagination::LoanConnection::new(
-            Connection::new(page, args.page),
+            Connection::shared(&page, args.page),
             None,
         ))
     }
@@ -165,8 +165,8 @@ impl Union {
         let Some(page) = page else {
             return Ok(Connection::empty(args.page));
         };
-        preload::assignments(ctx, page.rows.clone(), preload::page_nodes(ctx)).await?;
-        Ok(Connection::new(page, args.page))
+        preload::assignments(ctx, page.rows.iter().collect(), preload::page_nodes(ctx)).await?;
+        Ok(Connection::shared(&page, args.page))
     }
 }
 
@@ -262,7 +262,7 @@ impl UnionQuery {
         let id: UnionId = parse_id(&id, "id")?;
         let caller = ctx.request().caller()?;
         let row = service::get(ctx.state(), &caller, id, include_deleted).await?;
-        preload::unions(ctx, vec![row.clone()], preload::selection(ctx)).await?;
+        preload::unions(ctx, vec![&row], preload::selection(ctx)).await?;
         Ok(row.into())
     }
 
@@ -300,8 +300,8 @@ impl UnionQuery {
                     .map(|union| (union.id, Some(union.clone()))),
             )
             .await;
-        preload::unions(ctx, page.rows.clone(), preload::page_nodes(ctx)).await?;
-        Ok(Connection::new(page, args.page))
+        preload::unions(ctx, page.rows.iter().collect(), preload::page_nodes(ctx)).await?;
+        Ok(Connection::shared(&page, args.page))
     }
 }
 

@@ -144,8 +144,8 @@ impl User {
         let Some(page) = page else {
             return Ok(Connection::empty(args.page));
         };
-        preload::users(ctx, page.rows.clone(), preload::page_nodes(ctx)).await?;
-        Ok(Connection::new(page, args.page))
+        preload::users(ctx, page.rows.iter().collect(), preload::page_nodes(ctx)).await?;
+        Ok(Connection::shared(&page, args.page))
     }
 
     /// The unions this credit officer manages, by name.
@@ -166,8 +166,8 @@ impl User {
         let Some(page) = page else {
             return Ok(Connection::empty(args.page));
         };
-        preload::unions(ctx, page.rows.clone(), preload::page_nodes(ctx)).await?;
-        Ok(Connection::new(page, args.page))
+        preload::unions(ctx, page.rows.iter().collect(), preload::page_nodes(ctx)).await?;
+        Ok(Connection::shared(&page, args.page))
     }
 
     /// The loans this credit officer is in charge of, newest first.
@@ -191,9 +191,9 @@ impl User {
                 None,
             ));
         };
-        preload::loans(ctx, page.rows.clone(), preload::page_nodes(ctx)).await?;
+        preload::loans(ctx, page.rows.iter().collect(), preload::page_nodes(ctx)).await?;
         Ok(super::pagination::LoanConnection::new(
-            Connection::new(page, args.page),
+            Connection::shared(&page, args.page),
             None,
         ))
     }
@@ -304,7 +304,7 @@ impl UserQuery {
         let id: UserId = parse_id(&id, "id")?;
         let caller = ctx.request().caller()?;
         let row = service::get(ctx.state(), &caller, id, include_deleted).await?;
-        preload::users(ctx, vec![row.clone()], preload::selection(ctx)).await?;
+        preload::users(ctx, vec![&row], preload::selection(ctx)).await?;
         Ok(row.into())
     }
 
@@ -333,8 +333,8 @@ impl UserQuery {
             page: args.page,
         };
         let page = listed(ctx.loaders()?.user_lists.load_one(key).await)?;
-        preload::users(ctx, page.rows.clone(), preload::page_nodes(ctx)).await?;
-        Ok(Connection::new(page, args.page))
+        preload::users(ctx, page.rows.iter().collect(), preload::page_nodes(ctx)).await?;
+        Ok(Connection::shared(&page, args.page))
     }
 }
 

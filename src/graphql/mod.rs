@@ -1,7 +1,7 @@
 //! The GraphQL API (SPEC 6): types, inputs and thin resolvers over `services`, and the one path
-//! that runs them ([`batch`]): bounded analysis first ([`analysis`]), then the schema with its
-//! error coding ([`error::ErrorCodes`]). The SDL is committed as `schema.graphql` and checked by
-//! a test.
+//! that runs them ([`batch`]): bounded analysis first ([`analysis`]), then the schema, then the
+//! coding of its errors ([`error::finish_errors`]). The SDL is committed as `schema.graphql` and
+//! checked by a test.
 
 pub mod aggregates;
 pub mod analysis;

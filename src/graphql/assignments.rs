@@ -205,6 +205,6 @@ impl AssignmentQuery {
         };
         let page = listed(ctx.loaders()?.assignment_lists.load_one(key).await)?;
         preload::assignments(ctx, page.rows.iter().collect(), preload::page_nodes(ctx)).await?;
-        Ok(Connection::shared(&page, args.page))
+        Ok(Connection::new(&page, args.page))
     }
 }

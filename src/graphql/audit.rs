@@ -241,7 +241,7 @@ impl RecordsQuery {
         )
         .await?;
         preload::audit_logs(ctx, page.rows.iter().collect(), preload::page_nodes(ctx)).await?;
-        Ok(Connection::shared(&page, args.page))
+        Ok(Connection::new(&page, args.page))
     }
 
     /// The history of one record (e.g. `entityName: "Union"`), oldest first, as far as you may
@@ -271,7 +271,7 @@ impl RecordsQuery {
         )
         .await?;
         preload::audit_logs(ctx, page.rows.iter().collect(), preload::page_nodes(ctx)).await?;
-        Ok(Connection::shared(&page, args.page))
+        Ok(Connection::new(&page, args.page))
     }
 
     /// Login attempts, newest first, of the staff you may see (attempts on unknown emails:
@@ -309,6 +309,6 @@ impl RecordsQuery {
         )
         .await?;
         preload::login_attempts(ctx, page.rows.iter().collect(), preload::page_nodes(ctx)).await?;
-        Ok(Connection::shared(&page, args.page))
+        Ok(Connection::new(&page, args.page))
     }
 }

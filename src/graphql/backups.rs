@@ -265,7 +265,7 @@ impl BackupQuery {
             args.page,
         )
         .await?;
-        Ok(Connection::shared(&page, args.page))
+        Ok(Connection::new(&page, args.page))
     }
 
     /// A backup by id (administrators and supervisors).

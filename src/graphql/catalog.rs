@@ -326,7 +326,7 @@ impl CatalogQuery {
             page: args.page,
         };
         let page = listed(ctx.loaders()?.loan_type_lists.load_one(key).await)?;
-        Ok(Connection::shared(&page, args.page))
+        Ok(Connection::new(&page, args.page))
     }
 
     /// A document type by id.
@@ -371,7 +371,7 @@ impl CatalogQuery {
             page: args.page,
         };
         let page = listed(ctx.loaders()?.document_type_lists.load_one(key).await)?;
-        Ok(Connection::shared(&page, args.page))
+        Ok(Connection::new(&page, args.page))
     }
 }
 

@@ -6,7 +6,7 @@
 use std::collections::{HashMap, HashSet};
 use std::future::Future;
 use std::hash::Hash;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 use async_graphql::dataloader::{DataLoader, HashMapCache, Loader};
 use chrono::NaiveDate;
@@ -309,59 +309,11 @@ where
     Ok(pages)
 }
 
-/// The pages a loader of child pages was given by [`super::preload`] in this request.
-pub struct Fed<K>(Mutex<HashSet<(K, Page)>>);
-
-impl<K> Default for Fed<K> {
-    fn default() -> Self {
-        Self(Mutex::new(HashSet::new()))
-    }
-}
-
-impl<K: Copy + Eq + Hash> Fed<K> {
-    /// Whether every one of `keys` was given (and so is in the loader's cache).
-    pub fn holds_all(&self, keys: &[(K, Page)]) -> bool {
-        let fed = self
-            .0
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner());
-        keys.iter().all(|key| fed.contains(key))
-    }
-
-    pub fn add(&self, keys: &[(K, Page)]) {
-        let mut fed = self
-            .0
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner());
-        fed.extend(keys.iter().copied());
-    }
-}
-
-/// A loader of pages of children per parent (`K`), which a preload fills for all the parents
-/// of a level at once.
-pub trait PageLoader<K>:
-    Loader<(K, Page), Value = Arc<Paged<Self::Row>>, Error = LoadError>
-where
-    K: Copy + Send + Sync + Hash + Eq + 'static,
-{
-    type Row: Send + Sync + 'static;
-
-    fn fed(&self) -> &Fed<K>;
-}
-
 /// Declares a loader of child pages: `page_by(conn, parents, scope, page)`.
 macro_rules! page_loader {
     ($(#[$meta:meta])* $name:ident: $key:ty => $value:ty, $page_by:path) => {
         $(#[$meta])*
-        pub struct $name(Source, Fed<$key>);
-
-        impl PageLoader<$key> for $name {
-            type Row = $value;
-
-            fn fed(&self) -> &Fed<$key> {
-                &self.1
-            }
-        }
+        pub struct $name(Source);
 
         impl Loader<($key, Page)> for $name {
             type Value = Arc<Paged<$value>>;
@@ -650,9 +602,9 @@ impl Loaders {
             charges_of_loan: loader(ChargesOfLoan(source.clone())),
             next_installment_of_loan: loader(NextInstallmentOfLoan(source.clone())),
             totals_of_loan: loader(TotalsOfLoan(source.clone())),
-            loans_of_union: loader(LoansOfUnion(source.clone(), Fed::default())),
-            loans_of_member: loader(LoansOfMember(source.clone(), Fed::default())),
-            loans_of_officer: loader(LoansOfOfficer(source.clone(), Fed::default())),
+            loans_of_union: loader(LoansOfUnion(source.clone())),
+            loans_of_member: loader(LoansOfMember(source.clone())),
+            loans_of_officer: loader(LoansOfOfficer(source.clone())),
             allocations_of_repayment: loader(AllocationsOfRepayment(source.clone())),
             user_lists: loader(UserLists(source.clone())),
             union_lists: loader(UnionLists(source.clone())),
@@ -667,13 +619,13 @@ impl Loaders {
             user: loader(UserById(source.clone())),
             union: loader(UnionById(source.clone())),
             member: loader(MemberById(source.clone())),
-            members_of_union: loader(MembersOfUnion(source.clone(), Fed::default())),
-            unions_of_officer: loader(UnionsOfOfficer(source.clone(), Fed::default())),
-            officers_of_supervisor: loader(OfficersOfSupervisor(source.clone(), Fed::default())),
+            members_of_union: loader(MembersOfUnion(source.clone())),
+            unions_of_officer: loader(UnionsOfOfficer(source.clone())),
+            officers_of_supervisor: loader(OfficersOfSupervisor(source.clone())),
             member_count_of_union: loader(MemberCountOfUnion(source.clone())),
             loan_count_of_union: loader(LoanCountOfUnion(source.clone())),
-            assignments_of_union: loader(AssignmentsOfUnion(source.clone(), Fed::default())),
-            reassignments_of_member: loader(ReassignmentsOfMember(source, Fed::default())),
+            assignments_of_union: loader(AssignmentsOfUnion(source.clone())),
+            reassignments_of_member: loader(ReassignmentsOfMember(source)),
         }
     }
 }

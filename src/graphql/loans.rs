@@ -549,7 +549,7 @@ impl LoanQuery {
         let page = listed(ctx.loaders()?.loan_lists.load_one(key).await)?;
         preload::loans(ctx, page.rows.iter().collect(), preload::page_nodes(ctx)).await?;
         Ok(LoanConnection::new(
-            Connection::shared(&page, args.page),
+            Connection::new(&page, args.page),
             Some((filter, include_deleted)),
         ))
     }
@@ -578,7 +578,7 @@ impl LoanQuery {
         let page = listed(ctx.loaders()?.schedule_item_lists.load_one(key).await)?;
         preload::schedule_items(ctx, page.rows.iter().collect(), preload::page_nodes(ctx)).await?;
         Ok(RepaymentScheduleItemConnection::new(
-            Connection::shared(&page, args.page),
+            Connection::new(&page, args.page),
             Some(filter),
         ))
     }

@@ -209,7 +209,7 @@ impl UnionMember {
         };
         preload::loans(ctx, page.rows.iter().collect(), preload::page_nodes(ctx)).await?;
         Ok(super::pagination::LoanConnection::new(
-            Connection::shared(&page, args.page),
+            Connection::new(&page, args.page),
             None,
         ))
     }
@@ -243,7 +243,7 @@ impl UnionMember {
             return Ok(Connection::empty(args.page));
         };
         preload::assignments(ctx, page.rows.iter().collect(), preload::page_nodes(ctx)).await?;
-        Ok(Connection::shared(&page, args.page))
+        Ok(Connection::new(&page, args.page))
     }
 }
 
@@ -458,7 +458,7 @@ impl UnionMemberQuery {
         };
         let page = listed(ctx.loaders()?.member_lists.load_one(key).await)?;
         preload::members(ctx, page.rows.iter().collect(), preload::page_nodes(ctx)).await?;
-        Ok(Connection::shared(&page, args.page))
+        Ok(Connection::new(&page, args.page))
     }
 }
 

@@ -141,7 +141,7 @@ impl NoteQuery {
         )
         .await?;
         preload::notes(ctx, page.rows.iter().collect(), preload::page_nodes(ctx)).await?;
-        Ok(Connection::shared(&page, args.page))
+        Ok(Connection::new(&page, args.page))
     }
 }
 

@@ -121,22 +121,9 @@ pub struct Connection<T> {
 }
 
 impl<T> Connection<T> {
-    /// The connection of `paged`, read at `page`, its rows turned into nodes.
-    pub fn new<R>(paged: Paged<R>, page: Page) -> Self
-    where
-        T: From<R>,
-    {
-        Self {
-            nodes: paged.rows.into_iter().map(T::from).collect(),
-            offset: page.offset,
-            has_next: paged.has_next,
-            total: paged.total,
-        }
-    }
-
-    /// The connection of a page shared through a loader's cache: its rows are copied into
-    /// nodes.
-    pub fn shared<R: Clone>(paged: &Paged<R>, page: Page) -> Self
+    /// The connection of `paged` (shared through a loader's cache), read at `page`, its rows
+    /// copied into nodes.
+    pub fn new<R: Clone>(paged: &Paged<R>, page: Page) -> Self
     where
         T: From<R>,
     {

@@ -19,7 +19,7 @@ use chrono::NaiveDate;
 use futures_util::future::{BoxFuture, FutureExt, try_join_all};
 
 use super::context::ContextExt;
-use super::loaders::{LoadError, PageLoader};
+use super::loaders::LoadError;
 use super::pagination::PageArgs;
 use super::types::loaded;
 use crate::db;
@@ -199,23 +199,22 @@ fn members_by_id<'a>(
 /// Loads the pages `keys`, which a preload asks for all at once, and leaves them in `loader`'s
 /// cache for the connection fields that follow. They are read at once rather than after the
 /// loader's batching delay (which gathers keys that trickle in), which would only add to the
-/// answer's time, once per level of nesting. Pages the loader was given before in the request
-/// (by an earlier operation of a batch, say) come from its cache.
-async fn pages_now<K, L>(
+/// answer's time, once per level of nesting. Pages already in the cache (read by an earlier
+/// operation of a batch, say) come from it.
+async fn pages_now<K, T, L>(
     loader: &DataLoader<L, HashMapCache>,
     keys: Vec<(K, Page)>,
-) -> Result<HashMap<(K, Page), Arc<Paged<L::Row>>>>
+) -> Result<HashMap<(K, Page), Arc<Paged<T>>>>
 where
     K: Copy + Send + Sync + Hash + Eq + 'static,
-    L: PageLoader<K>,
+    L: Loader<(K, Page), Value = Arc<Paged<T>>, Error = LoadError>,
 {
-    let fed = loader.loader().fed();
-    if fed.holds_all(&keys) {
+    let cached = loader.get_cached_values::<(K, Page)>();
+    if keys.iter().all(|key| cached.contains_key(key)) {
         return loaded(loader.load_many(keys).await);
     }
     let pages = loaded(loader.loader().load(&keys).await)?;
     loader.feed_many(pages.clone()).await;
-    fed.add(&keys);
     Ok(pages)
 }
 

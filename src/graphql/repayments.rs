@@ -220,7 +220,7 @@ impl RepaymentQuery {
         let page = listed(ctx.loaders()?.repayment_lists.load_one(key).await)?;
         preload::repayments(ctx, page.rows.iter().collect(), preload::page_nodes(ctx)).await?;
         Ok(RepaymentConnection::new(
-            Connection::shared(&page, args.page),
+            Connection::new(&page, args.page),
             Some(filter),
         ))
     }

@@ -953,7 +953,7 @@ impl ReportQuery {
             args.page,
         )
         .await?;
-        Ok(Connection::shared(&page, args.page))
+        Ok(Connection::new(&page, args.page))
     }
 
     /// What each member owes on `date` (default today), union by union: the rounds of a

@@ -99,7 +99,7 @@ impl Union {
             return Ok(Connection::empty(args.page));
         };
         preload::members(ctx, page.rows.iter().collect(), preload::page_nodes(ctx)).await?;
-        Ok(Connection::shared(&page, args.page))
+        Ok(Connection::new(&page, args.page))
     }
 
     /// How many live members the union has.
@@ -136,7 +136,7 @@ impl Union {
         };
         preload::loans(ctx, page.rows.iter().collect(), preload::page_nodes(ctx)).await?;
         Ok(super::pagination::LoanConnection::new(
-            Connection::shared(&page, args.page),
+            Connection::new(&page, args.page),
             None,
         ))
     }
@@ -166,7 +166,7 @@ impl Union {
             return Ok(Connection::empty(args.page));
         };
         preload::assignments(ctx, page.rows.iter().collect(), preload::page_nodes(ctx)).await?;
-        Ok(Connection::shared(&page, args.page))
+        Ok(Connection::new(&page, args.page))
     }
 }
 
@@ -301,7 +301,7 @@ impl UnionQuery {
             )
             .await;
         preload::unions(ctx, page.rows.iter().collect(), preload::page_nodes(ctx)).await?;
-        Ok(Connection::shared(&page, args.page))
+        Ok(Connection::new(&page, args.page))
     }
 }
 

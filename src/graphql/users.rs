@@ -145,7 +145,7 @@ impl User {
             return Ok(Connection::empty(args.page));
         };
         preload::users(ctx, page.rows.iter().collect(), preload::page_nodes(ctx)).await?;
-        Ok(Connection::shared(&page, args.page))
+        Ok(Connection::new(&page, args.page))
     }
 
     /// The unions this credit officer manages, by name.
@@ -167,7 +167,7 @@ impl User {
             return Ok(Connection::empty(args.page));
         };
         preload::unions(ctx, page.rows.iter().collect(), preload::page_nodes(ctx)).await?;
-        Ok(Connection::shared(&page, args.page))
+        Ok(Connection::new(&page, args.page))
     }
 
     /// The loans this credit officer is in charge of, newest first.
@@ -193,7 +193,7 @@ impl User {
         };
         preload::loans(ctx, page.rows.iter().collect(), preload::page_nodes(ctx)).await?;
         Ok(super::pagination::LoanConnection::new(
-            Connection::shared(&page, args.page),
+            Connection::new(&page, args.page),
             None,
         ))
     }
@@ -334,7 +334,7 @@ impl UserQuery {
         };
         let page = listed(ctx.loaders()?.user_lists.load_one(key).await)?;
         preload::users(ctx, page.rows.iter().collect(), preload::page_nodes(ctx)).await?;
-        Ok(Connection::shared(&page, args.page))
+        Ok(Connection::new(&page, args.page))
     }
 }
 

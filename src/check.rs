@@ -12,9 +12,10 @@ use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Date, Integer, Numeric, Text, Uuid as SqlUuid};
 use diesel_async::RunQueryDsl;
 use rust_decimal::Decimal;
+use scoped_futures::ScopedFutureExt;
 use uuid::Uuid;
 
-use crate::db::DbConn;
+use crate::db::{DbConn, Isolation};
 use crate::domain::products::{InterestMethod, TermUnit};
 use crate::domain::schedule::{self, Terms};
 
@@ -160,16 +161,16 @@ const CHUNK: i64 = 5_000;
 /// Checks every invariant over the database, in one read-only snapshot and without the
 /// statement timeout (a whole book takes a while).
 pub async fn run(conn: &mut DbConn) -> QueryResult<Report> {
-    conn.build_transaction()
-        .read_only()
-        .repeatable_read()
-        .run(async |conn| {
+    conn.run_transaction(Isolation::ReadOnlySnapshot, |conn| {
+        async move {
             diesel::sql_query("SET LOCAL statement_timeout = 0")
                 .execute(&mut *conn)
                 .await?;
             run_in(conn).await
-        })
-        .await
+        }
+        .scope_boxed()
+    })
+    .await
 }
 
 async fn run_in(conn: &mut DbConn) -> QueryResult<Report> {

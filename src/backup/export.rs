@@ -13,6 +13,7 @@ use diesel::sql_types::Text;
 use diesel_async::RunQueryDsl;
 use flate2::Compression;
 use flate2::write::GzEncoder;
+use scoped_futures::ScopedFutureExt;
 use sha2::{Digest, Sha256};
 
 use super::catalog;
@@ -21,7 +22,7 @@ use super::format::{
 };
 use super::progress::Progress;
 use super::{BackupError, hex};
-use crate::db::DbConn;
+use crate::db::{DbConn, Isolation};
 use crate::storage::ObjectWriter;
 
 /// Rows per `FETCH`.
@@ -144,16 +145,16 @@ pub async fn export(
     writer: &mut ObjectWriter,
     progress: &Progress,
 ) -> Result<Written, BackupError> {
-    conn.build_transaction()
-        .read_only()
-        .repeatable_read()
-        .run(async |conn| {
+    conn.run_transaction(Isolation::ReadOnlySnapshot, |conn| {
+        async move {
             diesel::sql_query("SET LOCAL statement_timeout = 0")
                 .execute(&mut *conn)
                 .await?;
             export_in(conn, request, writer, progress).await
-        })
-        .await
+        }
+        .scope_boxed()
+    })
+    .await
 }
 
 /// What the reader of the snapshot hands to the writer of the file.

@@ -3,17 +3,20 @@
 //! logged at WARN with its duration, its SQL text (never its bound values), and the request id
 //! and GraphQL operation it ran for.
 //!
+//! A statement is timed by the connection ([`super::conn`]) from the moment it is sent until its
+//! last row has been read; the driver's events count it and note its SQL. A [`Watch`] holds what
+//! one connection reports to.
+//!
 //! A request is known to its statements through a task-local [`Origin`] that the HTTP layer sets
 //! around each request and the GraphQL layer narrows to each operation; [`propagate`] carries it
 //! into tasks a request spawns (its dataloaders' batches).
 //!
 //! [`PoolSettings::slow_statement`]: super::PoolSettings::slow_statement
 
-use std::collections::VecDeque;
 use std::fmt::{self, Write as _};
 use std::future::Future;
-use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
 use diesel::connection::{Instrumentation, InstrumentationEvent};
@@ -22,9 +25,8 @@ use prometheus::IntCounter;
 /// The longest SQL text a slow-statement line carries, in characters.
 pub const MAX_LOGGED_SQL_CHARS: usize = 1_000;
 
-/// Statements a connection may have in flight at once (diesel-async pipelines); older start
-/// times are forgotten.
-const MAX_IN_FLIGHT: usize = 32;
+/// The slow-statement threshold of a connection made without one (the configuration's default).
+const DEFAULT_SLOW_STATEMENT: Duration = Duration::from_millis(100);
 
 /// Counts the SQL statements sent through the pool's connections, and the slow ones (for
 /// `/metrics`, and for tests that bound the statements a query costs).
@@ -44,7 +46,7 @@ impl Default for StatementCounter {
             .expect("a valid metric name"),
             slow: IntCounter::new(
                 "millennium_sql_slow_statements_total",
-                "SQL statements that took SLOW_STATEMENT_MS or longer (each one is logged).",
+                "SQL statements that took SLOW_STATEMENT_MS or longer, to their last row (each one is logged).",
             )
             .expect("a valid metric name"),
         }
@@ -67,35 +69,94 @@ impl StatementCounter {
         [self.total.clone(), self.slow.clone()]
     }
 
-    /// A connection's instrumentation: a fresh one for every checkout from the pool, so that a
-    /// statement whose future was dropped (a client that hung up) cannot leave a start time
-    /// behind that would make the next user's statements look slow.
-    pub(super) fn instrumentation(&self, slow_after: Duration) -> impl Instrumentation + use<> {
-        let counter = self.clone();
-        let mut started: VecDeque<Instant> = VecDeque::new();
+    /// What a new connection reports to: these counters, and a log line for a statement that
+    /// takes `slow_after` or longer.
+    pub fn watch(&self, slow_after: Duration) -> Arc<Watch> {
+        Arc::new(Watch {
+            counter: self.clone(),
+            slow_after,
+            sql: Mutex::default(),
+        })
+    }
+}
+
+/// What one connection reports its statements to. A connection runs one statement at a time, so
+/// the SQL noted last is that of the statement being timed.
+#[derive(Debug)]
+pub struct Watch {
+    counter: StatementCounter,
+    slow_after: Duration,
+    /// The SQL of the statement in flight, once the driver has reported it (it does so when the
+    /// server has taken the statement; empty before that).
+    sql: Mutex<SqlText>,
+}
+
+impl Default for Watch {
+    /// Counters of its own and the default threshold: for a connection outside the pool.
+    fn default() -> Self {
+        Self {
+            counter: StatementCounter::default(),
+            slow_after: DEFAULT_SLOW_STATEMENT,
+            sql: Mutex::default(),
+        }
+    }
+}
+
+impl Watch {
+    /// The driver's instrumentation for a connection: counts each statement, for the pool and
+    /// for the request it runs for, and notes its SQL.
+    pub(super) fn instrumentation(self: &Arc<Self>) -> impl Instrumentation + use<> {
+        let watch = Arc::clone(self);
         move |event: InstrumentationEvent<'_>| match event {
             InstrumentationEvent::StartQuery { .. } => {
-                counter.total.inc();
+                watch.counter.total.inc();
                 if let Ok(origin) = ORIGIN.try_with(Origin::clone) {
                     origin.statements.fetch_add(1, Ordering::Relaxed);
                 }
-                if started.len() == MAX_IN_FLIGHT {
-                    started.pop_front();
-                }
-                started.push_back(Instant::now());
+                watch.sql().clear();
             }
             InstrumentationEvent::FinishQuery { query, .. } => {
-                let Some(start) = started.pop_front() else {
-                    return;
-                };
-                let took = start.elapsed();
-                if is_slow(took, slow_after) {
-                    counter.slow.inc();
-                    log_slow(took, &sql_text(query));
-                }
+                let mut sql = watch.sql();
+                sql.clear();
+                // The writer stops (with an error) at the bound values or at its length limit;
+                // what it kept is the text either way.
+                let _ = write!(sql, "{query}");
             }
             _ => {}
         }
+    }
+
+    /// Starts timing a statement; it is finished when the returned value is dropped.
+    pub(super) fn start(self: &Arc<Self>) -> Timing {
+        Timing {
+            watch: Arc::clone(self),
+            started: Instant::now(),
+        }
+    }
+
+    fn sql(&self) -> std::sync::MutexGuard<'_, SqlText> {
+        self.sql.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    fn finished(&self, took: Duration) {
+        if is_slow(took, self.slow_after) {
+            self.counter.slow.inc();
+            let sql = self.sql().text();
+            log_slow(took, (!sql.is_empty()).then_some(sql.as_str()));
+        }
+    }
+}
+
+/// A statement being timed, from its start until this is dropped.
+#[derive(Debug)]
+pub struct Timing {
+    watch: Arc<Watch>,
+    started: Instant,
+}
+
+impl Drop for Timing {
+    fn drop(&mut self) {
+        self.watch.finished(self.started.elapsed());
     }
 }
 
@@ -104,7 +165,8 @@ pub fn is_slow(took: Duration, threshold: Duration) -> bool {
     took >= threshold
 }
 
-fn log_slow(took: Duration, sql: &str) {
+/// Logs a slow statement; `sql` is `None` for one given up before the server took it.
+fn log_slow(took: Duration, sql: Option<&str>) {
     let origin = ORIGIN.try_with(Origin::clone).ok();
     let request_id = origin
         .as_ref()
@@ -129,7 +191,7 @@ pub fn sql_text(query: &dyn fmt::Display) -> String {
     // The writer stops the display (with an error) at the binds or at the length limit; what it
     // kept is the text either way.
     let _ = write!(text, "{query}");
-    text.finish()
+    text.text()
 }
 
 /// Where diesel's display of a statement ends and its bound values begin.
@@ -137,14 +199,21 @@ const BINDS_MARKER: &str = " -- binds: ";
 
 /// A writer that keeps a statement's text: runs of white space as one space, nothing from the
 /// binds marker on, and at most [`MAX_LOGGED_SQL_CHARS`] characters.
-#[derive(Default)]
+#[derive(Debug, Default)]
 struct SqlText {
     raw: String,
     truncated: bool,
 }
 
 impl SqlText {
-    fn finish(self) -> String {
+    /// Empties the writer for another statement, keeping its buffer.
+    fn clear(&mut self) {
+        self.raw.clear();
+        self.truncated = false;
+    }
+
+    /// The text kept so far, squeezed and cut.
+    fn text(&self) -> String {
         let mut text = String::with_capacity(self.raw.len().min(MAX_LOGGED_SQL_CHARS + 4));
         let mut chars = 0;
         let mut space = false;

@@ -8,6 +8,7 @@ pub mod backups;
 pub mod balances;
 pub mod bulk;
 pub mod charges;
+mod conn;
 pub mod constraints;
 pub mod contents;
 pub mod copy;
@@ -44,7 +45,6 @@ pub mod users;
 
 use std::time::Duration;
 
-use deadpool::managed::Hook;
 use diesel::result::{DatabaseErrorKind, Error as DieselError};
 use diesel_async::pooled_connection::deadpool::{Pool, PoolError};
 use diesel_async::pooled_connection::{
@@ -57,12 +57,11 @@ use scoped_futures::ScopedBoxFuture;
 
 use crate::config::DatabaseConfig;
 
+pub use conn::DbConn;
 pub use instrument::StatementCounter;
 
-/// One PostgreSQL connection.
-pub type DbConn = AsyncPgConnection;
 /// The shared pool of connections.
-pub type DbPool = Pool<AsyncPgConnection>;
+pub type DbPool = Pool<DbConn>;
 
 /// How often a transaction that lost a serialization conflict is tried in all.
 pub const MAX_TRANSACTION_ATTEMPTS: u32 = 10;
@@ -99,29 +98,23 @@ pub fn build_pool(
 ) -> anyhow::Result<DbPool> {
     let statement_timeout_ms = settings.statement_timeout.as_millis();
     let slow_after = settings.slow_statement;
-    let on_setup = statements.clone();
-    let mut manager_config = ManagerConfig::<AsyncPgConnection>::default();
+    let statements = statements.clone();
+    let mut manager_config = ManagerConfig::<DbConn>::default();
     manager_config.recycling_method = RecyclingMethod::Fast;
     manager_config.custom_setup = Box::new(move |url: &str| -> BoxFuture<'_, _> {
-        let instrumentation = on_setup.instrumentation(slow_after);
+        let watch = statements.watch(slow_after);
         async move {
             let mut conn = AsyncPgConnection::establish(url).await?;
             diesel::sql_query(format!("SET statement_timeout = {statement_timeout_ms}"))
                 .execute(&mut conn)
                 .await
                 .map_err(diesel::ConnectionError::CouldntSetupConfiguration)?;
-            conn.set_instrumentation(instrumentation);
-            Ok(conn)
+            Ok(DbConn::new(conn, watch))
         }
         .boxed()
     });
     let manager = AsyncDieselConnectionManager::new_with_config(url, manager_config);
-    let on_checkout = statements.clone();
     let pool = Pool::builder(manager)
-        .pre_recycle(Hook::sync_fn(move |conn: &mut AsyncPgConnection, _| {
-            conn.set_instrumentation(on_checkout.instrumentation(slow_after));
-            Ok(())
-        }))
         .max_size(settings.size)
         .runtime(deadpool::Runtime::Tokio1)
         .wait_timeout(Some(settings.acquire_timeout))
@@ -157,6 +150,22 @@ pub enum Isolation {
     /// be retried. (A database that only runs SERIALIZABLE, such as CockroachDB by default,
     /// still gets the retries.)
     ReadCommitted,
+    /// For long reads that must add up (exports, backups, `check`): one snapshot of the whole
+    /// database, read-only.
+    ReadOnlySnapshot,
+}
+
+impl Isolation {
+    /// The statement that begins a transaction of this isolation.
+    fn begin_sql(self) -> &'static str {
+        match self {
+            Self::Serializable => "BEGIN TRANSACTION ISOLATION LEVEL SERIALIZABLE",
+            Self::ReadCommitted => "BEGIN TRANSACTION ISOLATION LEVEL READ COMMITTED",
+            Self::ReadOnlySnapshot => {
+                "BEGIN TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY"
+            }
+        }
+    }
 }
 
 /// Runs `body` in a SERIALIZABLE transaction; see [`transaction`].
@@ -186,12 +195,7 @@ where
     let mut attempt = 1;
     loop {
         let mut conn = pool.get().await?;
-        let builder = conn.build_transaction();
-        let mut builder = match isolation {
-            Isolation::Serializable => builder.serializable(),
-            Isolation::ReadCommitted => builder.read_committed(),
-        };
-        let outcome = builder.run(async |conn| body(conn).await).await;
+        let outcome = conn.run_transaction(isolation, &mut body).await;
         match outcome {
             Err(err) if err.is_serialization_failure() && attempt < MAX_TRANSACTION_ATTEMPTS => {
                 tracing::debug!(attempt, "serialization failure, retrying the transaction");

@@ -17,6 +17,7 @@ use std::hash::Hash;
 
 use chrono::NaiveDate;
 use diesel_async::RunQueryDsl;
+use scoped_futures::ScopedFutureExt;
 use tokio::sync::mpsc;
 
 use super::{Caller, ServiceError, ServiceResult, check};
@@ -27,7 +28,7 @@ use crate::db::schedule_items::{ScheduleItem, ScheduleItemFilter};
 use crate::db::union_members::{MemberFilter, MemberOrderField, UnionMember};
 use crate::db::unions::{Union, UnionFilter, UnionOrderField};
 use crate::db::users::{User, UserFilter, UserOrderField};
-use crate::db::{self, DbConn, DbPool, Direction, Listing, cursor};
+use crate::db::{self, DbConn, DbPool, Direction, Isolation, Listing, cursor};
 use crate::domain::balance::balance;
 use crate::domain::permissions::{self, Scope};
 use crate::domain::schedule::status_on;
@@ -157,11 +158,10 @@ async fn read(
     sender: &mpsc::Sender<ServiceResult<Vec<Row>>>,
 ) -> ServiceResult<()> {
     let mut conn = pool.get().await?;
-    conn.build_transaction()
-        .read_only()
-        .repeatable_read()
-        .run(async |conn| read_in(conn, list, scope, today, sender).await)
-        .await
+    conn.run_transaction(Isolation::ReadOnlySnapshot, |conn| {
+        read_in(conn, list, scope, today, sender).scope_boxed()
+    })
+    .await
 }
 
 /// [`read`] inside its transaction.

@@ -9,6 +9,7 @@ use std::time::Duration;
 use axum::body::Body;
 use axum::extract::ConnectInfo;
 use axum::http::{Request, StatusCode, header};
+use millennium::db::{self, PoolSettings, StatementCounter};
 use millennium::domain::Role;
 use millennium::jobs;
 use serde_json::json;
@@ -510,4 +511,124 @@ async fn a_slow_statement_is_logged_with_its_request_and_operation_but_no_values
         "a bound value reached the log: {printed:#?}"
     );
     let _ = std::fs::remove_dir_all(&data_dir);
+}
+
+/// A `MakeWriter` that keeps what a subscriber prints, for reading back in a test.
+#[derive(Clone, Default)]
+struct Captured(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
+
+impl Captured {
+    fn text(&self) -> String {
+        String::from_utf8_lossy(&self.0.lock().expect("log buffer")).into_owned()
+    }
+}
+
+impl std::io::Write for Captured {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().expect("log buffer").extend_from_slice(bytes);
+        Ok(bytes.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl<'a> tracing_subscriber::fmt::MakeWriter<'a> for Captured {
+    type Writer = Self;
+
+    fn make_writer(&'a self) -> Self {
+        self.clone()
+    }
+}
+
+#[derive(diesel::QueryableByName)]
+struct Padded {
+    #[diesel(sql_type = diesel::sql_types::Integer)]
+    #[allow(dead_code)]
+    g: i32,
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    #[allow(dead_code)]
+    pad: String,
+}
+
+/// A statement is timed to its last row: one whose first rows come at once and whose last row
+/// comes late is slow, though the server took it (and began answering) at once.
+#[tokio::test]
+async fn a_statement_is_timed_until_its_last_row() {
+    use diesel_async::RunQueryDsl;
+    use millennium::db::instrument::Origin;
+
+    let database = server().create_database().await;
+    let url = server().url(&database);
+    let statements = StatementCounter::default();
+    let settings = PoolSettings {
+        size: 1,
+        acquire_timeout: Duration::from_secs(10),
+        statement_timeout: Duration::from_secs(10),
+        slow_statement: Duration::from_millis(250),
+    };
+    let pool = db::build_pool(url.expose(), settings, &statements).expect("pool");
+    let log = Captured::default();
+    let _subscriber = tracing::subscriber::set_default(
+        tracing_subscriber::fmt()
+            .with_writer(log.clone())
+            .with_ansi(false)
+            .finish(),
+    );
+    let mut conn = pool.get().await.expect("connection");
+    let origin = Origin::request(Some("timed-to-the-last-row")).operation(Some("Rows"));
+
+    // 2,000 rows of 200 bytes: the server sends them as they are made, a buffer at a time.
+    let fast = "SELECT g, repeat('x', 200) AS pad FROM generate_series(1, 2000) AS g";
+    let rows: Vec<Padded> = origin
+        .clone()
+        .run(diesel::sql_query(fast).load(&mut conn))
+        .await
+        .expect("fast rows");
+    assert_eq!(rows.len(), 2_000);
+    assert_eq!(statements.slow(), 0, "{}", log.text());
+
+    // The same rows, but the last one waits 0.4 s: its first rows have long arrived by then.
+    let late = "SELECT g, repeat('x', 200) \
+        || CASE WHEN g = 2000 THEN (SELECT '' FROM pg_sleep(0.4)) ELSE '' END AS pad \
+        FROM generate_series(1, 2000) AS g";
+    let rows: Vec<Padded> = origin
+        .clone()
+        .run(diesel::sql_query(late).load(&mut conn))
+        .await
+        .expect("late rows");
+    assert_eq!(rows.len(), 2_000);
+    assert_eq!(statements.slow(), 1, "{}", log.text());
+
+    // A statement without rows is timed to its end as well.
+    origin
+        .run(diesel::sql_query("SELECT pg_sleep(0.3)").execute(&mut conn))
+        .await
+        .expect("sleep");
+    assert_eq!(statements.slow(), 2, "{}", log.text());
+
+    let printed = log.text();
+    let lines: Vec<&str> = printed
+        .lines()
+        .filter(|line| line.contains("slow SQL statement"))
+        .collect();
+    assert_eq!(lines.len(), 2, "{printed}");
+    assert!(lines[0].contains("pg_sleep(0.4)"), "{}", lines[0]);
+    assert!(lines[1].contains("SELECT pg_sleep(0.3)"), "{}", lines[1]);
+    for line in lines {
+        assert!(line.contains("WARN"), "{line}");
+        assert!(
+            line.contains("request_id=\"timed-to-the-last-row\""),
+            "{line}"
+        );
+        assert!(line.contains("operation=\"Rows\""), "{line}");
+        let took: u64 = line
+            .split("duration_ms=")
+            .nth(1)
+            .and_then(|rest| rest.split_whitespace().next())
+            .and_then(|ms| ms.parse().ok())
+            .unwrap_or_else(|| panic!("no duration: {line}"));
+        assert!(took >= 250, "{line}");
+    }
 }

@@ -11,13 +11,12 @@ use axum::body::Body;
 use axum::extract::ConnectInfo;
 use axum::http::{HeaderMap, Method, Request, StatusCode, header};
 use chrono::Utc;
-use diesel_async::AsyncPgConnection;
 use diesel_async::pooled_connection::deadpool::Object;
 use http_body_util::BodyExt;
 use millennium::clock::ManualClock;
 use millennium::config::{Config, Secret};
 use millennium::db::direct::Direct;
-use millennium::db::{self, PoolSettings, StatementCounter};
+use millennium::db::{self, DbConn, PoolSettings, StatementCounter};
 use millennium::domain::Role;
 use millennium::state::AppState;
 use millennium::storage::Storage;
@@ -145,7 +144,7 @@ impl TestApp {
     /// A connection for direct reads and writes in assertions and set-up.
     /// Tries again while the pool times out (an app built with a short acquire timeout, on a
     /// loaded machine).
-    pub async fn conn(&self) -> Object<AsyncPgConnection> {
+    pub async fn conn(&self) -> Object<DbConn> {
         let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
         loop {
             match self.state.db.get().await {

@@ -1,0 +1,176 @@
+//! The pool's connection: diesel-async's PostgreSQL connection, with every statement timed from
+//! the moment it is sent until its last row has been read (or its rows are let go of).
+//!
+//! The driver's own instrumentation reports a query as finished when the server acknowledges its
+//! parameters, which for a statement with many rows is long before they have all arrived; the
+//! time a slow report or a long list spends sending rows would then go unseen. So the timing
+//! lives here, around the future and the row stream that [`RunQueryDsl`] drives, and the
+//! driver's events only count statements and note their SQL (see [`super::instrument`]).
+//!
+//! [`RunQueryDsl`]: diesel_async::RunQueryDsl
+
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{Context, Poll};
+
+use diesel::QueryResult;
+use diesel::connection::{CacheSize, Instrumentation};
+use diesel::pg::Pg;
+use diesel::query_builder::{AsQuery, QueryFragment, QueryId};
+use diesel::result::Error as DieselError;
+use diesel_async::pooled_connection::PoolableConnection;
+use diesel_async::{
+    AnsiTransactionManager, AsyncConnection, AsyncConnectionCore, AsyncPgConnection,
+    SimpleAsyncConnection, TransactionManager,
+};
+use futures_util::future::BoxFuture;
+use futures_util::{FutureExt, Stream};
+use scoped_futures::ScopedBoxFuture;
+
+use super::instrument::{Timing, Watch};
+
+/// The driver's connection and the row stream it answers a query with.
+type Inner = AsyncPgConnection;
+type InnerStream<'conn, 'query> = <Inner as AsyncConnectionCore>::Stream<'conn, 'query>;
+
+/// One PostgreSQL connection whose statements are timed and reported (see the module docs).
+pub struct DbConn {
+    inner: Inner,
+    watch: Arc<Watch>,
+}
+
+impl DbConn {
+    /// The driver's connection `inner`, reporting its statements from now on to `watch`.
+    pub fn new(mut inner: AsyncPgConnection, watch: Arc<Watch>) -> Self {
+        inner.set_instrumentation(watch.instrumentation());
+        Self { inner, watch }
+    }
+
+    /// Runs `body` in a transaction of `isolation`: committed when it returns `Ok`, rolled back
+    /// when it returns `Err` (a failed rollback's error is returned instead of the body's).
+    /// [`super::transaction`] adds the retries that a serializable write needs.
+    pub async fn run_transaction<'a, T, E, F>(
+        &mut self,
+        isolation: super::Isolation,
+        body: F,
+    ) -> Result<T, E>
+    where
+        F: for<'r> FnOnce(&'r mut Self) -> ScopedBoxFuture<'a, 'r, Result<T, E>> + Send,
+        T: Send + 'a,
+        E: From<DieselError> + Send + 'a,
+    {
+        AnsiTransactionManager::begin_transaction_sql(self, isolation.begin_sql()).await?;
+        match body(self).await {
+            Ok(value) => {
+                AnsiTransactionManager::commit_transaction(self).await?;
+                Ok(value)
+            }
+            Err(err) => {
+                AnsiTransactionManager::rollback_transaction(self).await?;
+                Err(err)
+            }
+        }
+    }
+}
+
+impl SimpleAsyncConnection for DbConn {
+    async fn batch_execute(&mut self, query: &str) -> QueryResult<()> {
+        let _timing = self.watch.start();
+        self.inner.batch_execute(query).await
+    }
+}
+
+impl AsyncConnectionCore for DbConn {
+    type ExecuteFuture<'conn, 'query> = BoxFuture<'conn, QueryResult<usize>>;
+    type LoadFuture<'conn, 'query> = BoxFuture<'conn, QueryResult<Self::Stream<'conn, 'query>>>;
+    type Stream<'conn, 'query> = Timed<InnerStream<'conn, 'query>>;
+    type Row<'conn, 'query> = <Inner as AsyncConnectionCore>::Row<'conn, 'query>;
+    type Backend = Pg;
+
+    fn load<'conn, 'query, T>(&'conn mut self, source: T) -> Self::LoadFuture<'conn, 'query>
+    where
+        T: AsQuery + 'query,
+        T::Query: QueryFragment<Self::Backend> + QueryId + 'query,
+    {
+        let timing = self.watch.start();
+        let rows = self.inner.load(source);
+        async move {
+            let rows = rows.await?;
+            Ok(Timed {
+                rows,
+                timing: Some(timing),
+            })
+        }
+        .boxed()
+    }
+
+    fn execute_returning_count<'conn, 'query, T>(
+        &'conn mut self,
+        source: T,
+    ) -> Self::ExecuteFuture<'conn, 'query>
+    where
+        T: QueryFragment<Self::Backend> + QueryId + 'query,
+    {
+        let timing = self.watch.start();
+        let count = self.inner.execute_returning_count(source);
+        async move {
+            let _timing = timing;
+            count.await
+        }
+        .boxed()
+    }
+}
+
+impl AsyncConnection for DbConn {
+    type TransactionManager = AnsiTransactionManager;
+
+    /// A connection that reports to a watch of its own; the pool's report to its counters.
+    async fn establish(url: &str) -> diesel::ConnectionResult<Self> {
+        Ok(Self::new(Inner::establish(url).await?, Arc::default()))
+    }
+
+    fn transaction_state(&mut self) -> &mut AnsiTransactionManager {
+        self.inner.transaction_state()
+    }
+
+    fn instrumentation(&mut self) -> &mut dyn Instrumentation {
+        self.inner.instrumentation()
+    }
+
+    fn set_instrumentation(&mut self, instrumentation: impl Instrumentation) {
+        self.inner.set_instrumentation(instrumentation);
+    }
+
+    fn set_prepared_statement_cache_size(&mut self, size: CacheSize) {
+        self.inner.set_prepared_statement_cache_size(size);
+    }
+}
+
+impl PoolableConnection for DbConn {
+    fn is_broken(&mut self) -> bool {
+        self.inner.is_broken()
+    }
+}
+
+/// A statement's rows, with its timing: finished at the last row, or when the rows are dropped
+/// before that (an error, or a caller that stopped reading).
+pub struct Timed<S> {
+    rows: S,
+    timing: Option<Timing>,
+}
+
+impl<S: Stream + Unpin> Stream for Timed<S> {
+    type Item = S::Item;
+
+    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<S::Item>> {
+        let polled = Pin::new(&mut self.rows).poll_next(cx);
+        if let Poll::Ready(None) = polled {
+            self.timing.take();
+        }
+        polled
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        self.rows.size_hint()
+    }
+}

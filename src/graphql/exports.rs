@@ -8,7 +8,10 @@
 //! no field is described twice.
 //!
 //! `includeDeleted=true` (administrators) is read for the lists whose GraphQL field takes it:
-//! loans, unionMembers, unions and users.
+//! loans, unionMembers, unions and users. So is `orderBy`, for the lists whose field takes one
+//! (unionMembers, unions and users): a field alone (`?orderBy=CREATED_AT`) or the GraphQL
+//! input as JSON (`?orderBy={"field":"CREATED_AT","direction":"DESC"}`). The other lists export
+//! in their GraphQL list's fixed order.
 
 use std::collections::HashMap;
 
@@ -18,10 +21,10 @@ use serde_json::{Map, Value as Json};
 
 use super::audit::AuditLogFilter;
 use super::loans::{LoanFilter, ScheduleItemFilter};
-use super::members::UnionMemberFilter;
+use super::members::{UnionMemberFilter, UnionMemberOrder};
 use super::repayments::RepaymentFilter;
-use super::unions::UnionFilter;
-use super::users::UserFilter;
+use super::unions::{UnionFilter, UnionOrder};
+use super::users::{UserFilter, UserOrder};
 use crate::db::Listing;
 use crate::services::ServiceError;
 use crate::services::exports::ExportList;
@@ -30,17 +33,19 @@ use crate::services::exports::ExportList;
 const FILTER_PARAMETER: &str = "filter";
 /// The query parameter asking for deleted rows too.
 const INCLUDE_DELETED_PARAMETER: &str = "includeDeleted";
+/// The query parameter with the order of the rows.
+const ORDER_PARAMETER: &str = "orderBy";
 
-/// Each exportable list with the GraphQL input type of its filter, and whether its GraphQL
-/// field takes `includeDeleted`.
-const LISTS: &[(&str, &str, bool)] = &[
-    ("loans", "LoanFilter", true),
-    ("unionMembers", "UnionMemberFilter", true),
-    ("unions", "UnionFilter", true),
-    ("repayments", "RepaymentFilter", false),
-    ("scheduleItems", "ScheduleItemFilter", false),
-    ("users", "UserFilter", true),
-    ("auditLogs", "AuditLogFilter", false),
+/// Each exportable list with the GraphQL input type of its filter, whether its GraphQL field
+/// takes `includeDeleted`, and whether it takes `orderBy`.
+const LISTS: &[(&str, &str, bool, bool)] = &[
+    ("loans", "LoanFilter", true, false),
+    ("unionMembers", "UnionMemberFilter", true, true),
+    ("unions", "UnionFilter", true, true),
+    ("repayments", "RepaymentFilter", false, false),
+    ("scheduleItems", "ScheduleItemFilter", false, false),
+    ("users", "UserFilter", true, true),
+    ("auditLogs", "AuditLogFilter", false, false),
 ];
 
 /// The type of a filter's field, as far as a query parameter's text needs it.
@@ -70,7 +75,7 @@ impl ExportFilters {
             let TypeKind::InputObject(input) = &ty.node.kind else {
                 continue;
             };
-            if !LISTS.iter().any(|(_, filter, _)| *filter == name) {
+            if !LISTS.iter().any(|(_, filter, _, _)| *filter == name) {
                 continue;
             }
             let fields = input
@@ -103,25 +108,37 @@ impl ExportFilters {
         list: &str,
         parameters: &[(String, String)],
     ) -> Option<Result<ExportList, ServiceError>> {
-        let (_, filter_type, deletable) = LISTS.iter().find(|(name, _, _)| *name == list)?;
+        let (_, filter_type, deletable, ordered) =
+            LISTS.iter().find(|(name, _, _, _)| *name == list)?;
         let shapes = self.0.get(*filter_type)?;
-        Some(self.read(list, shapes, *deletable, parameters))
+        Some(self.read(list, shapes, (*deletable, *ordered), parameters))
     }
 
     fn read(
         &self,
         list: &str,
         shapes: &HashMap<String, FieldShape>,
-        deletable: bool,
+        (deletable, ordered): (bool, bool),
         parameters: &[(String, String)],
     ) -> Result<ExportList, ServiceError> {
         let mut fields = Map::new();
         let mut include_deleted = false;
+        let mut order = Map::new();
         for (name, value) in parameters {
             match name.as_str() {
                 FILTER_PARAMETER => fields.extend(json_filter(value)?),
                 INCLUDE_DELETED_PARAMETER if deletable => {
                     include_deleted = boolean(INCLUDE_DELETED_PARAMETER, value)?;
+                }
+                ORDER_PARAMETER if ordered => order = json_order(value)?,
+                ORDER_PARAMETER => {
+                    return Err(ServiceError::bad_input(
+                        ORDER_PARAMETER,
+                        format!(
+                            "`{list}` exports in its list's fixed order; `orderBy` is taken by \
+                             unionMembers, unions and users."
+                        ),
+                    ));
                 }
                 _ => {}
             }
@@ -130,6 +147,7 @@ impl ExportFilters {
         for (name, _) in parameters {
             let name = name.as_str();
             if name == FILTER_PARAMETER
+                || name == ORDER_PARAMETER
                 || (deletable && name == INCLUDE_DELETED_PARAMETER)
                 || given.contains(&name)
             {
@@ -157,15 +175,25 @@ impl ExportFilters {
         };
         Ok(match list {
             "loans" => ExportList::Loans(input::<LoanFilter>(&fields)?.parse()?, listing),
-            "unionMembers" => {
-                ExportList::UnionMembers(input::<UnionMemberFilter>(&fields)?.parse()?, listing)
-            }
-            "unions" => ExportList::Unions(input::<UnionFilter>(&fields)?.parse()?, listing),
+            "unionMembers" => ExportList::UnionMembers(
+                input::<UnionMemberFilter>(&fields)?.parse()?,
+                order_input::<UnionMemberOrder>(order)?.parse(),
+                listing,
+            ),
+            "unions" => ExportList::Unions(
+                input::<UnionFilter>(&fields)?.parse()?,
+                order_input::<UnionOrder>(order)?.parse(),
+                listing,
+            ),
             "repayments" => ExportList::Repayments(input::<RepaymentFilter>(&fields)?.parse()?),
             "scheduleItems" => {
                 ExportList::ScheduleItems(input::<ScheduleItemFilter>(&fields)?.parse()?)
             }
-            "users" => ExportList::Users(input::<UserFilter>(&fields)?.parse()?, listing),
+            "users" => ExportList::Users(
+                input::<UserFilter>(&fields)?.parse()?,
+                order_input::<UserOrder>(order)?.parse(),
+                listing,
+            ),
             _ => ExportList::AuditLogs(input::<AuditLogFilter>(&fields)?.parse()?),
         })
     }
@@ -182,6 +210,37 @@ fn json_filter(text: &str) -> Result<Map<String, Json>, ServiceError> {
              {\"status\":[\"ACTIVE\"]}.",
         )),
     }
+}
+
+/// The fields of `orderBy`: a field's name alone, or the order input as JSON.
+fn json_order(text: &str) -> Result<Map<String, Json>, ServiceError> {
+    if text.trim_start().starts_with('{') {
+        return match serde_json::from_str::<Json>(text) {
+            Ok(Json::Object(fields)) => Ok(fields),
+            _ => Err(ServiceError::bad_input(
+                ORDER_PARAMETER,
+                "`orderBy` must be a field, e.g. CREATED_AT, or a JSON object, e.g. \
+                 {\"field\":\"CREATED_AT\",\"direction\":\"DESC\"}.",
+            )),
+        };
+    }
+    Ok(Map::from_iter([(
+        "field".to_owned(),
+        Json::String(text.trim().to_owned()),
+    )]))
+}
+
+/// The order input `T` of `fields`; a wrong value is reported as `orderBy`'s.
+fn order_input<T: InputType + Default>(fields: Map<String, Json>) -> Result<T, ServiceError> {
+    if fields.is_empty() {
+        return Ok(T::default());
+    }
+    parse::<T>(fields).map_err(|message| {
+        ServiceError::bad_input(
+            ORDER_PARAMETER,
+            format!("`orderBy` has a value this list cannot take: {message}"),
+        )
+    })
 }
 
 fn boolean(name: &str, value: &str) -> Result<bool, ServiceError> {
@@ -273,7 +332,7 @@ mod tests {
     #[test]
     fn every_list_has_its_filter_from_the_schema() {
         let filters = filters();
-        for (list, filter, _) in LISTS {
+        for (list, filter, _, _) in LISTS {
             assert!(filters.0.contains_key(*filter), "{list}: {filter}");
         }
         assert!(filters.0["LoanFilter"]["status"].list);
@@ -339,5 +398,40 @@ mod tests {
             "loanId"
         );
         assert!(filters.parse("payroll", &[]).is_none());
+    }
+
+    #[test]
+    fn an_order_is_read_as_a_field_or_as_json() {
+        let filters = filters();
+        let order_of = |pairs: &[(&str, &str)]| match filters
+            .parse("users", &params(pairs))
+            .expect("a list")
+            .expect("an export")
+        {
+            ExportList::Users(_, order, _) => order,
+            other => panic!("{other:?}"),
+        };
+        use crate::db::Direction;
+        use crate::db::users::UserOrderField;
+        assert_eq!(order_of(&[]), (UserOrderField::default(), Direction::Asc));
+        assert_eq!(
+            order_of(&[("orderBy", "EMAIL")]),
+            (UserOrderField::Email, Direction::Asc)
+        );
+        assert_eq!(
+            order_of(&[("orderBy", r#"{"field":"CREATED_AT","direction":"DESC"}"#)]),
+            (UserOrderField::CreatedAt, Direction::Desc)
+        );
+        let field_of = |list: &str, order: &str| match filters
+            .parse(list, &params(&[("orderBy", order)]))
+            .expect("a list")
+        {
+            Err(ServiceError::BadInput { field, .. }) => field,
+            other => panic!("{other:?}"),
+        };
+        assert_eq!(field_of("users", "HEIGHT"), "orderBy");
+        assert_eq!(field_of("users", "[1]"), "orderBy");
+        assert_eq!(field_of("unions", r#"{"direction":"SIDEWAYS"}"#), "orderBy");
+        assert_eq!(field_of("loans", "CREATED_AT"), "orderBy");
     }
 }

@@ -297,7 +297,7 @@ pub struct UnionMemberOrder {
 }
 
 impl UnionMemberOrder {
-    fn parse(self) -> (DbOrderField, db::Direction) {
+    pub(super) fn parse(self) -> (DbOrderField, db::Direction) {
         let field = match self.field {
             UnionMemberOrderField::Name => DbOrderField::Name,
             UnionMemberOrderField::Code => DbOrderField::Code,

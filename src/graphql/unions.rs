@@ -216,7 +216,7 @@ pub struct UnionOrder {
 }
 
 impl UnionOrder {
-    fn parse(self) -> (DbOrderField, db::Direction) {
+    pub(super) fn parse(self) -> (DbOrderField, db::Direction) {
         let field = match self.field {
             UnionOrderField::Name => DbOrderField::Name,
             UnionOrderField::CreatedAt => DbOrderField::CreatedAt,

@@ -245,7 +245,7 @@ pub struct UserOrder {
 }
 
 impl UserOrder {
-    fn parse(self) -> (DbOrderField, db::Direction) {
+    pub(super) fn parse(self) -> (DbOrderField, db::Direction) {
         let field = match self.field {
             UserOrderField::Name => DbOrderField::Name,
             UserOrderField::Email => DbOrderField::Email,

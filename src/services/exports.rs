@@ -47,11 +47,11 @@ const CURSOR: &str = "export_rows";
 #[derive(Debug, Clone, PartialEq)]
 pub enum ExportList {
     Loans(LoanFilter, Listing),
-    UnionMembers(MemberFilter, Listing),
-    Unions(UnionFilter, Listing),
+    UnionMembers(MemberFilter, (MemberOrderField, Direction), Listing),
+    Unions(UnionFilter, (UnionOrderField, Direction), Listing),
     Repayments(RepaymentFilter),
     ScheduleItems(ScheduleItemFilter),
-    Users(UserFilter, Listing),
+    Users(UserFilter, (UserOrderField, Direction), Listing),
     AuditLogs(AuditFilter),
 }
 
@@ -74,9 +74,11 @@ impl ExportList {
     fn check(&self, caller: &Caller) -> ServiceResult<()> {
         match self {
             Self::Loans(_, listing)
-            | Self::UnionMembers(_, listing)
-            | Self::Unions(_, listing)
-            | Self::Users(_, listing) => caller.include_deleted(listing.include_deleted).map(drop),
+            | Self::UnionMembers(_, _, listing)
+            | Self::Unions(_, _, listing)
+            | Self::Users(_, _, listing) => {
+                caller.include_deleted(listing.include_deleted).map(drop)
+            }
             Self::AuditLogs(_) => {
                 check(permissions::can_read_audit_log(&caller.actor), "Audit log")
             }
@@ -198,23 +200,13 @@ async fn read_in(
             Loan,
             loan_rows(scope, today)
         ),
-        ExportList::UnionMembers(filter, listing) => export!(
-            db::union_members::ordered(
-                filter,
-                (MemberOrderField::default(), Direction::default()),
-                scope,
-                *listing
-            ),
+        ExportList::UnionMembers(filter, order, listing) => export!(
+            db::union_members::ordered(filter, *order, scope, *listing),
             UnionMember,
             member_rows(scope)
         ),
-        ExportList::Unions(filter, listing) => export!(
-            db::unions::ordered(
-                filter,
-                (UnionOrderField::default(), Direction::default()),
-                scope,
-                *listing
-            ),
+        ExportList::Unions(filter, order, listing) => export!(
+            db::unions::ordered(filter, *order, scope, *listing),
             Union,
             union_rows(scope)
         ),
@@ -228,13 +220,8 @@ async fn read_in(
             ScheduleItem,
             schedule_item_rows(scope, today)
         ),
-        ExportList::Users(filter, listing) => export!(
-            db::users::ordered(
-                filter,
-                (UserOrderField::default(), Direction::default()),
-                scope,
-                *listing
-            ),
+        ExportList::Users(filter, order, listing) => export!(
+            db::users::ordered(filter, *order, scope, *listing),
             User,
             user_rows(scope)
         ),

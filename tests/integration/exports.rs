@@ -646,6 +646,133 @@ async fn an_export_holds_only_the_callers_scope_and_a_filter_cannot_widen_it() {
     assert!(names.contains(&scenario.deleted_union.name), "{names:?}");
 }
 
+/// The values of the CSV column `column` in the export at `uri`, and of `pointer` in the nodes
+/// of the GraphQL list `query` ordered by `order`: both in their order.
+async fn ordered_both_ways(
+    app: &TestApp,
+    session: &Session,
+    uri: &str,
+    column: &str,
+    query: &str,
+    order: Value,
+    pointer: &str,
+) -> (Vec<String>, Vec<String>) {
+    let response = get(app, uri, Some(session)).await;
+    assert_eq!(
+        response.status,
+        StatusCode::OK,
+        "{uri}: {:?}",
+        response.body
+    );
+    let mut reader = csv::Reader::from_reader(&response.bytes[..]);
+    let at = reader
+        .headers()
+        .expect("a header line")
+        .iter()
+        .position(|header| header == column)
+        .unwrap_or_else(|| panic!("no column {column:?}"));
+    let exported = reader
+        .records()
+        .map(|record| record.expect("a record")[at].to_owned())
+        .collect();
+    let listed = app
+        .gql(query)
+        .var("order", order)
+        .by(session)
+        .send()
+        .await
+        .data()["list"]["nodes"]
+        .as_array()
+        .expect("nodes")
+        .iter()
+        .map(|node| {
+            node.pointer(pointer)
+                .and_then(Value::as_str)
+                .unwrap_or_default()
+                .to_owned()
+        })
+        .collect();
+    (exported, listed)
+}
+
+#[tokio::test]
+async fn an_export_follows_the_order_its_list_is_given() {
+    let app = TestApp::spawn().await;
+    let scenario = book(&app).await;
+    let admin = &scenario.org.admin;
+
+    let users = "query($order: UserOrder) { list: users(orderBy: $order, first: 100) {
+        nodes { email } } }";
+    let (default, _) = ordered_both_ways(
+        &app,
+        admin,
+        "/exports/users.csv",
+        "Email",
+        users,
+        Value::Null,
+        "/email",
+    )
+    .await;
+    let cases = [
+        ("orderBy=EMAIL", json!({ "field": "EMAIL" })),
+        (
+            "orderBy=%7B%22field%22%3A%22EMAIL%22%2C%22direction%22%3A%22DESC%22%7D",
+            json!({ "field": "EMAIL", "direction": "DESC" }),
+        ),
+    ];
+    for (parameter, order) in cases {
+        let uri = format!("/exports/users.csv?{parameter}");
+        let (exported, listed) =
+            ordered_both_ways(&app, admin, &uri, "Email", users, order, "/email").await;
+        assert!(exported.len() > 2, "{exported:?}");
+        assert_eq!(exported, listed, "{parameter}");
+    }
+    let (descending, _) = ordered_both_ways(
+        &app,
+        admin,
+        "/exports/users.csv?orderBy=%7B%22field%22%3A%22EMAIL%22%2C%22direction%22%3A%22DESC%22%7D",
+        "Email",
+        users,
+        Value::Null,
+        "/email",
+    )
+    .await;
+    let mut sorted = descending.clone();
+    sorted.sort_unstable_by(|a, b| b.cmp(a));
+    assert_eq!(descending, sorted, "by email, Z to A");
+    assert_ne!(descending, default, "the order was followed");
+
+    let members = "query($order: UnionMemberOrder) { list: unionMembers(orderBy: $order,
+        first: 100) { nodes { code } } }";
+    let (exported, listed) = ordered_both_ways(
+        &app,
+        admin,
+        "/exports/unionMembers.csv?orderBy=%7B%22field%22%3A%22CODE%22%2C%22direction%22%3A%22DESC%22%7D",
+        "Member code",
+        members,
+        json!({ "field": "CODE", "direction": "DESC" }),
+        "/code",
+    )
+    .await;
+    assert!(exported.len() > 1, "{exported:?}");
+    assert_eq!(exported, listed);
+
+    let unions = "query($order: UnionOrder) { list: unions(orderBy: $order, first: 100) {
+        nodes { name } } }";
+    let (exported, listed) = ordered_both_ways(
+        &app,
+        admin,
+        "/exports/unions.csv?orderBy=CREATED_AT",
+        "Union",
+        unions,
+        json!({ "field": "CREATED_AT" }),
+        "/name",
+    )
+    .await;
+    assert!(exported.len() > 1, "{exported:?}");
+    assert_eq!(exported, listed);
+}
+
 #[tokio::test]
 async fn bad_requests_get_an_error_and_nothing_else() {
     let app = TestApp::spawn().await;
@@ -667,6 +794,13 @@ async fn bad_requests_get_an_error_and_nothing_else() {
             "paidFrom",
         ),
         ("/exports/auditLogs.csv?action=DANCED", "action"),
+        ("/exports/loans.csv?orderBy=CREATED_AT", "orderBy"),
+        ("/exports/users.csv?orderBy=SHOE_SIZE", "orderBy"),
+        (
+            "/exports/unions.xlsx?orderBy=%7B%22direction%22%3A%22UP%22%7D",
+            "orderBy",
+        ),
+        ("/exports/unionMembers.csv?orderBy=%7Bnope", "orderBy"),
     ];
     for (uri, field) in cases {
         let response = get(&app, uri, Some(&org.admin)).await;

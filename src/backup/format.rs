@@ -65,8 +65,9 @@ const fn table(name: &'static str, part: Part) -> Table {
 
 /// Every table of the business data, parents before children. Left out on purpose: `backup_records` and
 /// `backup_schedule_settings` (they describe the backups themselves and outlive a restore),
-/// `job_leases` and `login_throttles` (the running service's bookkeeping), `daily_figures` and
-/// `loan_status_figures` (derived from the loans; a restore recomputes them).
+/// `job_leases` and `login_throttles` (the running service's bookkeeping), `daily_figures`,
+/// `monthly_figures` and `loan_status_figures` (derived from the loans; a restore recomputes
+/// them).
 pub const TABLES: &[Table] = &[
     table("users", Part::Always),
     table("company_settings", Part::Always),

@@ -122,10 +122,11 @@ enum Buckets<'a> {
     Key(&'a str),
 }
 
-/// The daily figures in `scope` within the days `{days}` (a condition on `d.day`), summed per
-/// officer (or in total) and per bucket, unfolded into one [`Figure`] per kind and bucket:
-/// `newLoans`, `disbursed`, `collected` and `due` (whose `other` is what has been paid of it).
-fn daily_sql(scope: Scope, split: Split, days: &str, buckets: &Buckets<'_>) -> String {
+/// The kept figures of `table` (`daily_figures` or `monthly_figures`, aliased `d`) in `scope`
+/// within `{days}` (a condition on `d`'s day or month), summed per officer (or in total) and
+/// per bucket, unfolded into one [`Figure`] per kind and bucket: `newLoans`, `disbursed`,
+/// `collected` and `due` (whose `other` is what has been paid of it).
+fn kept_sql(table: &str, scope: Scope, split: Split, days: &str, buckets: &Buckets<'_>) -> String {
     let officer = kept_officer(split, "d");
     let in_scope = officers_in(scope, "d");
     let parts: Vec<(String, Option<&str>)> = match buckets {
@@ -167,7 +168,7 @@ fn daily_sql(scope: Scope, split: Split, days: &str, buckets: &Buckets<'_>) -> S
         "
 SELECT k.kind, f.officer, k.key, k.count, k.amount, k.other
   FROM (SELECT {officer} AS officer, {key}{sums}
-          FROM daily_figures d
+          FROM {table} d
          WHERE {days} AND {in_scope}
          GROUP BY {group}) f
  CROSS JOIN LATERAL (VALUES {values}) AS k(kind, key, count, amount, other)",
@@ -263,7 +264,8 @@ SELECT k.kind, p.officer, k.key, k.count, 0, 0
        AS k(kind, key, count)"
             )
         }
-        FigureSet::Period => daily_sql(
+        FigureSet::Period => kept_sql(
+            "daily_figures",
             scope,
             split,
             "d.day >= $7 AND d.day <= $6",
@@ -311,7 +313,7 @@ pub async fn figures(
 }
 
 /// Disbursed, collected and due per calendar month over `months` (whole months, in order), in
-/// `scope`: one statement. Keys are `YYYY-MM`.
+/// `scope`, from `monthly_figures`: one statement. Keys are `YYYY-MM`.
 pub async fn monthly(
     conn: &mut DbConn,
     scope: Scope,
@@ -320,11 +322,12 @@ pub async fn monthly(
     let (Some(first), Some(last)) = (months.first(), months.last()) else {
         return Ok(Vec::new());
     };
-    let sql = daily_sql(
+    let sql = kept_sql(
+        "monthly_figures",
         scope,
         Split::Total,
-        "d.day >= $2 AND d.day <= $3",
-        &Buckets::Key("to_char(d.day, 'YYYY-MM')"),
+        "d.month >= $2 AND d.month <= $3",
+        &Buckets::Key("to_char(d.month, 'YYYY-MM')"),
     );
     diesel::sql_query(sql)
         .bind::<SqlUuid, _>(scope_user(scope))

@@ -3,6 +3,8 @@
 //!
 //! - `daily_figures`, per officer and day: the loans applied for and disbursed, the
 //!   repayments collected, and the installments falling due with what has been paid of them;
+//! - `monthly_figures`, the same per officer and calendar month (the first day of the month),
+//!   so that trends over months read a row per officer and month rather than one per day;
 //! - `loan_status_figures`, per officer and loan status: the loans, their principal and what
 //!   they still owe (`loans.outstanding_amount`).
 //!
@@ -162,6 +164,19 @@ SELECT c.officer, c.day,
   ) c
  GROUP BY c.officer, c.day";
 
+/// The contributions to the months (their first days) of the loans that `{loans}` picks: their
+/// days' contributions, summed per month.
+const MONTH_CONTRIBUTIONS: &str = "
+SELECT c.officer, date_trunc('month', c.day)::date AS month,
+       sum(c.new_loans)::bigint AS new_loans, sum(c.new_principal) AS new_principal,
+       sum(c.disbursed_loans)::bigint AS disbursed_loans,
+       sum(c.disbursed_principal) AS disbursed_principal,
+       sum(c.repayments)::bigint AS repayments, sum(c.collected_amount) AS collected_amount,
+       sum(c.installments)::bigint AS installments, sum(c.due_amount) AS due_amount,
+       sum(c.due_paid_amount) AS due_paid_amount
+  FROM ({days}) c
+ GROUP BY 1, 2";
+
 /// The contributions to the statuses of the loans that `{loans}` (a condition on `l`) picks.
 const STATUS_CONTRIBUTIONS: &str = "
 SELECT u.credit_officer_id AS officer, l.status, count(*) AS loans,
@@ -200,6 +215,14 @@ const DAYS: Table = Table {
     ],
 };
 
+const MONTHS: Table = Table {
+    name: "monthly_figures",
+    rule: "monthly figures differ from the book",
+    contributions: MONTH_CONTRIBUTIONS,
+    keys: [("officer", "credit_officer_id"), ("month", "month")],
+    columns: DAYS.columns,
+};
+
 const STATUSES: Table = Table {
     name: "loan_status_figures",
     rule: "loan status figures differ from the book",
@@ -211,6 +234,7 @@ const STATUSES: Table = Table {
 impl Table {
     fn contributions(&self, loans: &str) -> String {
         self.contributions
+            .replace("{days}", DAY_CONTRIBUTIONS)
             .replace("{disbursed}", DISBURSED)
             .replace("{loans}", loans)
     }
@@ -265,10 +289,12 @@ SELECT '{rule}' AS rule,
 
 /// The statements that recompute every row (for the seed, the legacy import and a restore,
 /// on a pooled connection or a session outside the pool), in order.
-pub fn refresh_all_statements() -> [String; 4] {
+pub fn refresh_all_statements() -> [String; 6] {
     [
         format!("DELETE FROM {}", DAYS.name),
         DAYS.fill(),
+        format!("DELETE FROM {}", MONTHS.name),
+        MONTHS.fill(),
         format!("DELETE FROM {}", STATUSES.name),
         STATUSES.fill(),
     ]
@@ -287,8 +313,9 @@ pub async fn refresh_all(conn: &mut DbConn) -> QueryResult<()> {
 /// status) and `detail` (the officer, and the figures kept and recomputed in column order).
 pub fn differences_sql() -> String {
     format!(
-        "{}\nUNION ALL{}",
+        "{}\nUNION ALL{}\nUNION ALL{}",
         DAYS.differences(),
+        MONTHS.differences(),
         STATUSES.differences()
     )
 }
@@ -462,7 +489,51 @@ fn upsert(table: &Table, types: [&str; 2], column_types: &[&str]) -> String {
     )
 }
 
-/// Adds `changes` to the days, creating the rows that do not exist yet: one statement.
+/// The upsert of the days from arrays (`$1` the officers, `$2` the days, then one array per
+/// column, of the types `column_types`), and of their months from the same arrays, in key order:
+/// one statement.
+fn upsert_days_and_months(column_types: &[&str]) -> String {
+    let days = upsert(&DAYS, ["uuid", "date"], column_types);
+    let arrays: Vec<String> = ["uuid", "date"]
+        .iter()
+        .chain(column_types)
+        .enumerate()
+        .map(|(index, kind)| format!("${}::{kind}[]", index + 1))
+        .collect();
+    let sums: Vec<String> = MONTHS
+        .columns
+        .iter()
+        .zip(column_types)
+        .map(|(column, kind)| format!("sum(c.{column})::{kind}"))
+        .collect();
+    let add: Vec<String> = MONTHS
+        .columns
+        .iter()
+        .map(|column| {
+            format!(
+                "{column} = {name}.{column} + EXCLUDED.{column}",
+                name = MONTHS.name
+            )
+        })
+        .collect();
+    format!(
+        "WITH days AS ({days})
+         INSERT INTO {name} (credit_officer_id, month, {columns})
+         SELECT c.officer, date_trunc('month', c.day)::date, {sums}
+           FROM unnest({arrays}) AS c(officer, day, {columns})
+          GROUP BY 1, 2
+          ORDER BY 1, 2
+         ON CONFLICT (credit_officer_id, month) DO UPDATE SET {add}",
+        name = MONTHS.name,
+        columns = MONTHS.columns.join(", "),
+        sums = sums.join(", "),
+        arrays = arrays.join(", "),
+        add = add.join(", "),
+    )
+}
+
+/// Adds `changes` to the days and their months, creating the rows that do not exist yet: one
+/// statement.
 async fn add_days(
     conn: &mut DbConn,
     changes: BTreeMap<(Uuid, NaiveDate), DayFigures>,
@@ -499,14 +570,10 @@ async fn add_days(
     }
     let [new_loans, disbursed_loans, repayments, installments] = counts;
     let [new_principal, disbursed_principal, collected, due, due_paid] = amounts;
-    let sql = upsert(
-        &DAYS,
-        ["uuid", "date"],
-        &[
-            "bigint", "numeric", "bigint", "numeric", "bigint", "numeric", "bigint", "numeric",
-            "numeric",
-        ],
-    );
+    let sql = upsert_days_and_months(&[
+        "bigint", "numeric", "bigint", "numeric", "bigint", "numeric", "bigint", "numeric",
+        "numeric",
+    ]);
     diesel::sql_query(sql)
         .bind::<Array<SqlUuid>, _>(officers)
         .bind::<Array<Date>, _>(days)
@@ -605,7 +672,11 @@ mod tests {
                 .filter(|word| !word.is_empty())
                 .collect()
         };
-        let [_, days, _, statuses] = refresh_all_statements();
+        let [_, days, _, _, _, statuses] = refresh_all_statements();
         assert_eq!(words(migration), words(&format!("{days}\n{statuses}")));
+        let migration =
+            include_str!("../../migrations/2026-11-25-000017_monthly_figures_backfill/up.sql");
+        let [_, _, _, months, _, _] = refresh_all_statements();
+        assert_eq!(words(migration), words(&months));
     }
 }

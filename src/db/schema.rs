@@ -258,6 +258,22 @@ diesel::table! {
 }
 
 diesel::table! {
+    monthly_figures (credit_officer_id, month) {
+        credit_officer_id -> Uuid,
+        month -> Date,
+        new_loans -> Int8,
+        new_principal -> Numeric,
+        disbursed_loans -> Int8,
+        disbursed_principal -> Numeric,
+        repayments -> Int8,
+        collected_amount -> Numeric,
+        installments -> Int8,
+        due_amount -> Numeric,
+        due_paid_amount -> Numeric,
+    }
+}
+
+diesel::table! {
     repayment_allocations (id) {
         id -> Uuid,
         repayment_id -> Uuid,
@@ -552,6 +568,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     loan_types,
     loans,
     login_throttles,
+    monthly_figures,
     repayment_allocations,
     repayment_schedule_items,
     repayments,

@@ -146,6 +146,7 @@ const LEFT_OUT: &[&str] = &[
     "job_leases",
     "loan_status_figures",
     "login_throttles",
+    "monthly_figures",
     "stored_objects",
 ];
 

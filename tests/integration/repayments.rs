@@ -443,14 +443,15 @@ async fn the_checker_names_the_loan_and_the_figures_of_a_broken_invariant() {
         .await
         .expect("check");
     let rules: Vec<_> = report.violations.iter().map(|v| v.rule.as_str()).collect();
-    // The loan's kept facts and the day's kept figures no longer agree with the tampered
-    // installment either.
+    // The loan's kept facts and the day's and month's kept figures no longer agree with the
+    // tampered installment either.
     assert_eq!(
         rules,
         [
             "installment paid differs from its allocations",
             "loan facts differ from its installments and charges",
-            "daily figures differ from the book"
+            "daily figures differ from the book",
+            "monthly figures differ from the book"
         ],
         "{report:?}"
     );

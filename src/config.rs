@@ -9,6 +9,8 @@ use std::path::PathBuf;
 use std::str::FromStr;
 use std::time::Duration;
 
+use crate::db::url::ConnectionUrl;
+
 /// The minimum length of `JWT_SECRET`, in bytes.
 pub const MIN_JWT_SECRET_BYTES: usize = 32;
 
@@ -98,6 +100,13 @@ pub struct DatabaseConfig {
     pub statement_timeout: Duration,
     /// `SLOW_STATEMENT_MS`: a statement that takes this long or longer is logged at WARN.
     pub slow_statement: Duration,
+    /// `schema` of `DATABASE_URL` (the original system's parameter), when not `public`.
+    pub schema: Option<String>,
+    /// `statement_cache_size=0` in `DATABASE_URL`: no prepared statements kept.
+    pub no_statement_cache: bool,
+    /// What `DATABASE_URL` and `DIRECT_URL`'s Prisma-only parameters became, a line each,
+    /// logged at start.
+    pub url_warnings: Vec<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -249,24 +258,49 @@ impl Config {
                 "is required in production (a postgres:// URL)",
             ));
         }
-        if let Some(url) = &url {
-            check_postgres_url("DATABASE_URL", url)?;
+        let url = url
+            .map(|url| read_postgres_url("DATABASE_URL", &url))
+            .transpose()?;
+        let direct = vars
+            .secret("DIRECT_URL")
+            .map(|url| read_postgres_url("DIRECT_URL", &url))
+            .transpose()?;
+        let mut url_warnings = Vec::new();
+        for (variable, read) in [("DATABASE_URL", &url), ("DIRECT_URL", &direct)] {
+            if let Some(read) = read {
+                url_warnings.extend(
+                    read.warnings
+                        .iter()
+                        .map(|line| format!("{variable}: {line}")),
+                );
+            }
         }
-        let direct_url = vars.secret("DIRECT_URL");
-        if let Some(direct) = &direct_url {
-            check_postgres_url("DIRECT_URL", direct)?;
-        }
+        let pool_size_default = url.as_ref().and_then(|url| url.pool_size).unwrap_or(10);
+        let acquire_default = url
+            .as_ref()
+            .and_then(|url| url.acquire_timeout)
+            .map_or(5_000, |timeout| {
+                u64::try_from(timeout.as_millis()).unwrap_or(u64::MAX)
+            });
         let database = DatabaseConfig {
-            url,
-            direct_url,
+            schema: url.as_ref().and_then(|url| url.schema.clone()),
+            no_statement_cache: url.as_ref().is_some_and(|url| url.no_statement_cache),
+            url_warnings,
+            url: url.map(|url| url.driver_url),
+            direct_url: direct.map(|url| url.driver_url),
             data_dir: vars
                 .get("DATA_DIR")
                 .map_or_else(|| PathBuf::from("./data"), PathBuf::from),
             postgres_bin_dir: vars.get("POSTGRES_BIN_DIR").map(PathBuf::from),
-            pool_size: vars.parse_in("DB_POOL_SIZE", 10, 1..=1000, "a pool size from 1 to 1000")?,
+            pool_size: vars.parse_in(
+                "DB_POOL_SIZE",
+                pool_size_default,
+                1..=1000,
+                "a pool size from 1 to 1000",
+            )?,
             acquire_timeout: Duration::from_millis(vars.parse_in(
                 "DB_ACQUIRE_TIMEOUT_MS",
-                5_000,
+                acquire_default,
                 1..=600_000,
                 "milliseconds from 1 to 600000",
             )?),
@@ -527,16 +561,10 @@ impl Vars<'_> {
     }
 }
 
-fn check_postgres_url(variable: &'static str, url: &Secret) -> Result<(), ConfigError> {
-    let value = url.expose();
-    if value.starts_with("postgres://") || value.starts_with("postgresql://") {
-        Ok(())
-    } else {
-        Err(ConfigError::new(
-            variable,
-            "must be a postgres:// or postgresql:// URL",
-        ))
-    }
+/// Reads a connection URL (see [`crate::db::url`]); its error names the variable, never the
+/// URL (it holds a password).
+fn read_postgres_url(variable: &'static str, url: &Secret) -> Result<ConnectionUrl, ConfigError> {
+    ConnectionUrl::parse(url.expose()).map_err(|err| ConfigError::new(variable, err.0))
 }
 
 fn parse_origins(raw: Option<&str>) -> Result<Vec<String>, ConfigError> {
@@ -617,6 +645,50 @@ mod tests {
         ])
         .expect("valid");
         assert_eq!(ok.http.host, IpAddr::V4(Ipv4Addr::UNSPECIFIED));
+    }
+
+    #[test]
+    fn the_original_systems_url_parameters_map_unless_set_directly() {
+        let url = "postgresql://app:pw@db/app?schema=ledger&connection_limit=4&pool_timeout=20\
+                   &statement_cache_size=0";
+        let read = config(&[
+            ("DATABASE_URL", url),
+            (
+                "DIRECT_URL",
+                "postgres://app:pw@db:5432/app?connection_limit=1",
+            ),
+        ])
+        .expect("valid");
+        assert_eq!(read.database.pool_size, 4);
+        assert_eq!(read.database.acquire_timeout, Duration::from_secs(20));
+        assert_eq!(read.database.schema.as_deref(), Some("ledger"));
+        assert!(read.database.no_statement_cache);
+        assert_eq!(
+            read.database.url.as_ref().map(Secret::expose),
+            Some("postgresql://app:pw@db/app?sslmode=prefer")
+        );
+        assert_eq!(
+            read.database.url_warnings.len(),
+            5,
+            "{:#?}",
+            read.database.url_warnings
+        );
+        assert!(read.database.url_warnings[4].starts_with("DIRECT_URL: "));
+
+        let direct = config(&[
+            ("DATABASE_URL", url),
+            ("DB_POOL_SIZE", "12"),
+            ("DB_ACQUIRE_TIMEOUT_MS", "900"),
+        ])
+        .expect("valid");
+        assert_eq!(direct.database.pool_size, 12);
+        assert_eq!(direct.database.acquire_timeout, Duration::from_millis(900));
+
+        let err = config(&[("DATABASE_URL", "postgres://app:hunter2@db/app?poolsize=3")])
+            .expect_err("an unknown parameter");
+        assert_eq!(err.variable, "DATABASE_URL");
+        assert!(err.to_string().contains("\"poolsize\""), "{err}");
+        assert!(!err.to_string().contains("hunter2"), "{err}");
     }
 
     #[test]

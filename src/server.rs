@@ -39,6 +39,9 @@ impl Database {
     /// Connects to `DATABASE_URL`, or creates and starts the embedded cluster under `DATA_DIR`.
     pub async fn open(config: &Config) -> anyhow::Result<Self> {
         if let Some(url) = &config.database.url {
+            for warning in &config.database.url_warnings {
+                tracing::warn!("{warning}");
+            }
             let migration_url = config
                 .database
                 .direct_url

@@ -40,6 +40,7 @@ pub mod stored_objects;
 mod types;
 pub mod union_members;
 pub mod unions;
+pub mod url;
 pub mod user_notes;
 pub mod users;
 
@@ -67,13 +68,17 @@ pub type DbPool = Pool<DbConn>;
 pub const MAX_TRANSACTION_ATTEMPTS: u32 = 10;
 
 /// Pool settings taken from [`DatabaseConfig`].
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub struct PoolSettings {
     pub size: usize,
     pub acquire_timeout: Duration,
     pub statement_timeout: Duration,
     /// A statement that takes this long or longer is logged (see [`instrument`]).
     pub slow_statement: Duration,
+    /// The schema the tables are in, when not the default search path's.
+    pub schema: Option<String>,
+    /// Whether each connection keeps the statements it prepares.
+    pub statement_cache: bool,
 }
 
 impl From<&DatabaseConfig> for PoolSettings {
@@ -83,6 +88,8 @@ impl From<&DatabaseConfig> for PoolSettings {
             acquire_timeout: config.acquire_timeout,
             statement_timeout: config.statement_timeout,
             slow_statement: config.slow_statement,
+            schema: config.schema.clone(),
+            statement_cache: !config.no_statement_cache,
         }
     }
 }
@@ -98,17 +105,31 @@ pub fn build_pool(
 ) -> anyhow::Result<DbPool> {
     let statement_timeout_ms = settings.statement_timeout.as_millis();
     let slow_after = settings.slow_statement;
+    // `SET search_path` takes an identifier: quoted, with its quotes doubled.
+    let search_path = settings
+        .schema
+        .as_ref()
+        .map(|schema| format!("SET search_path = \"{}\"", schema.replace('"', "\"\"")));
+    let statement_cache = settings.statement_cache;
     let statements = statements.clone();
     let mut manager_config = ManagerConfig::<DbConn>::default();
     manager_config.recycling_method = RecyclingMethod::Fast;
     manager_config.custom_setup = Box::new(move |url: &str| -> BoxFuture<'_, _> {
         let watch = statements.watch(slow_after);
+        let search_path = search_path.clone();
         async move {
             let mut conn = AsyncPgConnection::establish(url).await?;
-            diesel::sql_query(format!("SET statement_timeout = {statement_timeout_ms}"))
-                .execute(&mut conn)
-                .await
-                .map_err(diesel::ConnectionError::CouldntSetupConfiguration)?;
+            if !statement_cache {
+                conn.set_prepared_statement_cache_size(diesel::connection::CacheSize::Disabled);
+            }
+            let mut setup = vec![format!("SET statement_timeout = {statement_timeout_ms}")];
+            setup.extend(search_path);
+            for statement in setup {
+                diesel::sql_query(statement)
+                    .execute(&mut conn)
+                    .await
+                    .map_err(diesel::ConnectionError::CouldntSetupConfiguration)?;
+            }
             Ok(DbConn::new(conn, watch))
         }
         .boxed()

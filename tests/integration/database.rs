@@ -85,3 +85,81 @@ async fn the_statement_timeout_is_applied_to_every_connection() {
         ServiceError::Unavailable(_)
     ));
 }
+
+#[derive(QueryableByName)]
+struct SearchPath {
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    search_path: String,
+}
+
+/// `schema=` and `statement_cache_size=0` of the original system's URLs reach every pooled
+/// connection: its search path is the schema, and statements run without being kept prepared.
+#[tokio::test]
+async fn a_urls_schema_and_statement_cache_reach_every_connection() {
+    let server = crate::support::db::server();
+    let database = server.create_database().await;
+    let url = server.url(&database);
+    let read = db::url::ConnectionUrl::parse(&format!(
+        "{}?schema=ledger%20book&statement_cache_size=0&connection_limit=2",
+        url.expose()
+    ))
+    .expect("a URL of the original system");
+    let settings = db::PoolSettings {
+        size: read.pool_size.expect("connection_limit"),
+        acquire_timeout: std::time::Duration::from_secs(10),
+        statement_timeout: std::time::Duration::from_secs(10),
+        slow_statement: std::time::Duration::from_secs(10),
+        schema: read.schema.clone(),
+        statement_cache: !read.no_statement_cache,
+    };
+    let pool = db::build_pool(
+        read.driver_url.expose(),
+        settings,
+        &db::StatementCounter::default(),
+    )
+    .expect("pool");
+    let mut conn = pool.get().await.expect("a connection");
+    diesel::sql_query("CREATE SCHEMA \"ledger book\"")
+        .execute(&mut conn)
+        .await
+        .expect("schema");
+    diesel::sql_query("CREATE TABLE entries (n integer)")
+        .execute(&mut conn)
+        .await
+        .expect("a table in the search path's schema");
+    for _ in 0..3 {
+        let shown: SearchPath = diesel::sql_query("SHOW search_path")
+            .get_result(&mut conn)
+            .await
+            .expect("search_path");
+        assert_eq!(shown.search_path, "\"ledger book\"");
+    }
+    #[derive(QueryableByName)]
+    struct Placed {
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        schema: String,
+    }
+    let placed: Placed = diesel::sql_query(
+        "SELECT table_schema AS schema FROM information_schema.tables WHERE table_name = 'entries'",
+    )
+    .get_result(&mut conn)
+    .await
+    .expect("the table");
+    assert_eq!(placed.schema, "ledger book");
+
+    // A query diesel would keep prepared leaves no prepared statement behind.
+    for _ in 0..2 {
+        let one: i32 = diesel::select(1_i32.into_sql::<diesel::sql_types::Integer>())
+            .get_result(&mut conn)
+            .await
+            .expect("select");
+        assert_eq!(one, 1);
+    }
+    let kept: i64 = diesel::select(diesel::dsl::sql::<diesel::sql_types::BigInt>(
+        "(SELECT count(*) FROM pg_prepared_statements WHERE statement NOT LIKE '%pg_prepared_statements%')",
+    ))
+    .get_result(&mut conn)
+    .await
+    .expect("prepared statements");
+    assert_eq!(kept, 0);
+}

@@ -567,6 +567,8 @@ async fn a_statement_is_timed_until_its_last_row() {
         acquire_timeout: Duration::from_secs(10),
         statement_timeout: Duration::from_secs(10),
         slow_statement: Duration::from_millis(250),
+        schema: None,
+        statement_cache: true,
     };
     let pool = db::build_pool(url.expose(), settings, &statements).expect("pool");
     let log = Captured::default();

@@ -9,7 +9,7 @@ use std::path::PathBuf;
 use std::str::FromStr;
 use std::time::Duration;
 
-use crate::db::url::ConnectionUrl;
+use crate::db::url::{ConnectionUrl, Target};
 
 /// The minimum length of `JWT_SECRET`, in bytes.
 pub const MIN_JWT_SECRET_BYTES: usize = 32;
@@ -85,9 +85,11 @@ const AWS_VARIABLES: &[&str] = &[
 #[derive(Debug, Clone)]
 pub struct DatabaseConfig {
     /// `DATABASE_URL`; `None` runs the embedded PostgreSQL under `data_dir`.
-    pub url: Option<Secret>,
+    pub url: Option<Target>,
     /// `DIRECT_URL`: a connection that bypasses a pooler, for migrations.
-    pub direct_url: Option<Secret>,
+    pub direct_url: Option<Target>,
+    /// `pgbouncer=true` in `DATABASE_URL`: a transaction-mode pooler is in the way.
+    pub pooler: bool,
     /// `DATA_DIR`: the embedded cluster, generated secrets, local files.
     pub data_dir: PathBuf,
     /// `POSTGRES_BIN_DIR`: where `initdb` and `postgres` are, when discovery is not enough.
@@ -286,8 +288,9 @@ impl Config {
             schema: url.as_ref().and_then(|url| url.schema.clone()),
             no_statement_cache: url.as_ref().is_some_and(|url| url.no_statement_cache),
             url_warnings,
-            url: url.map(|url| url.driver_url),
-            direct_url: direct.map(|url| url.driver_url),
+            pooler: url.as_ref().is_some_and(|url| url.pgbouncer),
+            url: url.as_ref().map(ConnectionUrl::target),
+            direct_url: direct.as_ref().map(ConnectionUrl::target),
             data_dir: vars
                 .get("DATA_DIR")
                 .map_or_else(|| PathBuf::from("./data"), PathBuf::from),
@@ -664,7 +667,7 @@ mod tests {
         assert_eq!(read.database.schema.as_deref(), Some("ledger"));
         assert!(read.database.no_statement_cache);
         assert_eq!(
-            read.database.url.as_ref().map(Secret::expose),
+            read.database.url.as_ref().map(|target| target.url.expose()),
             Some("postgresql://app:pw@db/app?sslmode=prefer")
         );
         assert_eq!(

@@ -271,7 +271,7 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
 }
 
 async fn migrate(action: MigrateAction, database: &Database) -> anyhow::Result<()> {
-    let url = database.migration_url();
+    let url = database.migration_endpoint();
     match action {
         MigrateAction::Run => {
             let applied = migrations::run_pending(url).await?;

@@ -14,7 +14,7 @@ use crate::clock::SystemClock;
 use crate::config::{AppEnv, Config, Secret};
 use crate::db::direct::Direct;
 use crate::db::users::User;
-use crate::db::{self, PoolSettings, StatementCounter};
+use crate::db::{self, Endpoint, PoolSettings, StatementCounter};
 use crate::embedded_pg::{EmbeddedOptions, EmbeddedPostgres, PgPrograms};
 use crate::services::RequestMeta;
 use crate::services::staff::{self, Bootstrap, NewStaff};
@@ -30,26 +30,26 @@ const APP_PASSWORD_FILE: &str = "app.password";
 
 /// The database the service uses: `DATABASE_URL`, or the embedded cluster it started.
 pub struct Database {
-    url: Secret,
-    migration_url: Secret,
+    endpoint: Endpoint,
+    migration_endpoint: Endpoint,
     embedded: Option<EmbeddedPostgres>,
 }
 
 impl Database {
     /// Connects to `DATABASE_URL`, or creates and starts the embedded cluster under `DATA_DIR`.
     pub async fn open(config: &Config) -> anyhow::Result<Self> {
-        if let Some(url) = &config.database.url {
+        if let Some(target) = &config.database.url {
             for warning in &config.database.url_warnings {
                 tracing::warn!("{warning}");
             }
-            let migration_url = config
-                .database
-                .direct_url
-                .clone()
-                .unwrap_or_else(|| url.clone());
+            let endpoint = Endpoint::new(target).context("DATABASE_URL")?;
+            let migration_endpoint = match &config.database.direct_url {
+                Some(direct) => Endpoint::new(direct).context("DIRECT_URL")?,
+                None => endpoint.clone(),
+            };
             return Ok(Self {
-                url: url.clone(),
-                migration_url,
+                endpoint,
+                migration_endpoint,
                 embedded: None,
             });
         }
@@ -68,22 +68,23 @@ impl Database {
         )
         .await
         .context("cannot prepare the service's database in the embedded PostgreSQL")?;
-        let url = server.url_for(APP_ROLE, &app_password, DATABASE);
+        let endpoint = Endpoint::parse(&server.url_for(APP_ROLE, &app_password, DATABASE))?;
         tracing::info!(port = server.port(), "the embedded PostgreSQL is ready");
         Ok(Self {
-            migration_url: url.clone(),
-            url,
+            migration_endpoint: endpoint.clone(),
+            endpoint,
             embedded: Some(server),
         })
     }
 
-    pub fn url(&self) -> &Secret {
-        &self.url
+    /// The service's connections: `DATABASE_URL`, or the embedded cluster.
+    pub fn endpoint(&self) -> &Endpoint {
+        &self.endpoint
     }
 
-    /// `DIRECT_URL` when set, else the service's URL.
-    pub fn migration_url(&self) -> &Secret {
-        &self.migration_url
+    /// `DIRECT_URL` when set, else the service's endpoint.
+    pub fn migration_endpoint(&self) -> &Endpoint {
+        &self.migration_endpoint
     }
 
     /// Stops the embedded cluster, if this process started one.
@@ -290,7 +291,7 @@ pub async fn backup_restore(
 /// Brings the schema up to date in development; in production refuses to go on with pending
 /// migrations, which only `millennium migrate run` applies.
 pub async fn prepare_schema(config: &Config, database: &Database) -> anyhow::Result<()> {
-    let pending = db::migrations::pending(database.migration_url()).await?;
+    let pending = db::migrations::pending(database.migration_endpoint()).await?;
     if pending.is_empty() {
         return Ok(());
     }
@@ -301,7 +302,7 @@ pub async fn prepare_schema(config: &Config, database: &Database) -> anyhow::Res
             pending.join(", ")
         );
     }
-    for name in db::migrations::run_pending(database.migration_url()).await? {
+    for name in db::migrations::run_pending(database.migration_endpoint()).await? {
         tracing::info!(migration = %name, "applied migration");
     }
     Ok(())
@@ -311,7 +312,7 @@ pub async fn prepare_schema(config: &Config, database: &Database) -> anyhow::Res
 pub async fn app_state(config: &Config, database: &Database) -> anyhow::Result<AppState> {
     let statements = StatementCounter::default();
     let pool = db::build_pool(
-        database.url().expose(),
+        database.endpoint(),
         PoolSettings::from(&config.database),
         &statements,
     )?;
@@ -320,7 +321,8 @@ pub async fn app_state(config: &Config, database: &Database) -> anyhow::Result<A
     Ok(AppState::new(
         config.clone(),
         pool,
-        Direct::new(database.url().clone()),
+        // A restore's long sessions skip the pooler when DIRECT_URL says how.
+        Direct::new(database.migration_endpoint().clone()),
         statements,
         &jwt_secret,
         Arc::new(SystemClock),

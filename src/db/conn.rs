@@ -24,9 +24,10 @@ use diesel_async::{
     SimpleAsyncConnection, TransactionManager,
 };
 use futures_util::future::BoxFuture;
-use futures_util::{FutureExt, Stream};
+use futures_util::{FutureExt, Stream, StreamExt, TryStreamExt};
 use scoped_futures::ScopedBoxFuture;
 
+use super::endpoint::POOLER_COMMIT;
 use super::instrument::{Timing, Watch};
 
 /// The driver's connection and the row stream it answers a query with.
@@ -37,13 +38,47 @@ type InnerStream<'conn, 'query> = <Inner as AsyncConnectionCore>::Stream<'conn, 
 pub struct DbConn {
     inner: Inner,
     watch: Arc<Watch>,
+    /// Behind a transaction-mode pooler: the `SET LOCAL`s every transaction starts with.
+    pooler: Option<Arc<str>>,
 }
 
 impl DbConn {
     /// The driver's connection `inner`, reporting its statements from now on to `watch`.
     pub fn new(mut inner: AsyncPgConnection, watch: Arc<Watch>) -> Self {
         inner.set_instrumentation(watch.instrumentation());
-        Self { inner, watch }
+        Self {
+            inner,
+            watch,
+            pooler: None,
+        }
+    }
+
+    /// This connection reaches PostgreSQL through a pooler in transaction mode (PgBouncer's
+    /// `pool_mode = transaction`), which hands each transaction to whichever server connection
+    /// is free. Nothing may then outlive a transaction:
+    ///
+    /// - A statement outside one runs in a transaction of its own (`BEGIN`, sent together with
+    ///   the statement, and `COMMIT` after its last row), so that the driver's prepared
+    ///   statement is parsed, bound and closed on one server connection.
+    /// - Settings are `SET LOCAL`, `settings`, at the start of every transaction, instead of
+    ///   once per session.
+    /// - A transaction that commits first drops the prepared statements it made (`DEALLOCATE
+    ///   ALL`), so that none is left on the server connection for another client to trip on.
+    ///
+    /// A lone statement's rows are read in full before the `COMMIT`.
+    pub fn behind_pooler(mut self, settings: &str) -> Self {
+        self.pooler = Some(Arc::from(settings));
+        self
+    }
+
+    /// The statement that begins a lone statement's own transaction, when one is needed.
+    fn lone_statement_begin(&mut self) -> Option<String> {
+        let settings = self.pooler.clone()?;
+        let in_transaction =
+            AnsiTransactionManager::transaction_manager_status_mut(&mut self.inner)
+                .transaction_depth()
+                .map_or(true, |depth| depth.is_some());
+        (!in_transaction).then(|| format!("BEGIN; {settings}"))
     }
 
     /// Runs `body` in a transaction of `isolation`: committed when it returns `Ok`, rolled back
@@ -59,9 +94,20 @@ impl DbConn {
         T: Send + 'a,
         E: From<DieselError> + Send + 'a,
     {
-        AnsiTransactionManager::begin_transaction_sql(self, isolation.begin_sql()).await?;
+        match &self.pooler {
+            Some(settings) => {
+                let begin = format!("{}; {settings}", isolation.begin_sql());
+                AnsiTransactionManager::begin_transaction_sql(self, &begin).await?;
+            }
+            None => {
+                AnsiTransactionManager::begin_transaction_sql(self, isolation.begin_sql()).await?
+            }
+        }
         match body(self).await {
             Ok(value) => {
+                if self.pooler.is_some() {
+                    self.inner.batch_execute("DEALLOCATE ALL").await?;
+                }
                 AnsiTransactionManager::commit_transaction(self).await?;
                 Ok(value)
             }
@@ -93,6 +139,27 @@ impl AsyncConnectionCore for DbConn {
         T::Query: QueryFragment<Self::Backend> + QueryId + 'query,
     {
         let timing = self.watch.start();
+        if let Some(begin) = self.lone_statement_begin() {
+            let mut shared: &'conn Inner = &self.inner;
+            // Pipelined: `BEGIN` goes out first, the statement right behind it.
+            let rows = AsyncConnectionCore::load(&mut shared, source);
+            return async move {
+                let begun = (&mut shared).batch_execute(&begin);
+                let (begun, rows) = futures_util::future::join(begun, rows).await;
+                let rows: QueryResult<Vec<_>> = match (begun, rows) {
+                    (Ok(()), Ok(rows)) => rows.try_collect().await,
+                    (Err(err), _) | (_, Err(err)) => Err(err),
+                };
+                // After a failure COMMIT rolls back, which is all that is wanted.
+                (&mut shared).batch_execute(POOLER_COMMIT).await?;
+                let rows = rows?;
+                Ok(Timed {
+                    rows: futures_util::stream::iter(rows.into_iter().map(Ok)).boxed(),
+                    timing: Some(timing),
+                })
+            }
+            .boxed();
+        }
         let rows = self.inner.load(source);
         async move {
             let rows = rows.await?;
@@ -112,6 +179,19 @@ impl AsyncConnectionCore for DbConn {
         T: QueryFragment<Self::Backend> + QueryId + 'query,
     {
         let timing = self.watch.start();
+        if let Some(begin) = self.lone_statement_begin() {
+            let mut shared: &'conn Inner = &self.inner;
+            let count = AsyncConnectionCore::execute_returning_count(&mut shared, source);
+            return async move {
+                let _timing = timing;
+                let begun = (&mut shared).batch_execute(&begin);
+                let (begun, count) = futures_util::future::join(begun, count).await;
+                (&mut shared).batch_execute(POOLER_COMMIT).await?;
+                begun?;
+                count
+            }
+            .boxed();
+        }
         let count = self.inner.execute_returning_count(source);
         async move {
             let _timing = timing;

@@ -5,14 +5,14 @@
 
 use bytes::Bytes;
 use tokio_postgres::types::ToSql;
-use tokio_postgres::{Client, CopyInSink, NoTls, Row};
+use tokio_postgres::{Client, CopyInSink, Row};
 
-use crate::config::Secret;
+use super::endpoint::Endpoint;
 
 /// Opens [`DirectSession`]s to the service's database.
 #[derive(Clone)]
 pub struct Direct {
-    url: Secret,
+    endpoint: Endpoint,
 }
 
 impl std::fmt::Debug for Direct {
@@ -22,13 +22,13 @@ impl std::fmt::Debug for Direct {
 }
 
 impl Direct {
-    pub fn new(url: Secret) -> Self {
-        Self { url }
+    pub fn new(endpoint: Endpoint) -> Self {
+        Self { endpoint }
     }
 
     /// A new session, in UTC like the pool's connections.
     pub async fn connect(&self) -> Result<DirectSession, tokio_postgres::Error> {
-        let (client, connection) = tokio_postgres::connect(self.url.expose(), NoTls).await?;
+        let (client, connection) = self.endpoint.connect().await?;
         // Ends once the client is dropped (a transaction left open is then rolled back).
         tokio::spawn(async move {
             if let Err(err) = connection.await {

@@ -1,8 +1,8 @@
 //! The schema migrations, embedded in the binary from `migrations/`, and the operations of
 //! `millennium migrate run|revert|redo|status`.
 //!
-//! Diesel's migration harness is synchronous; each operation opens its own connection and runs
-//! on a blocking thread.
+//! Diesel's migration harness is synchronous; each operation opens its own connection (with the
+//! endpoint's TLS) and runs on a blocking thread.
 
 use diesel::migration::{Migration, MigrationSource};
 use diesel::pg::Pg;
@@ -10,7 +10,7 @@ use diesel_async::AsyncPgConnection;
 use diesel_async::async_connection_wrapper::AsyncConnectionWrapper;
 use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
 
-use crate::config::Secret;
+use super::endpoint::Endpoint;
 
 /// Every migration of `migrations/`, compiled in.
 pub const MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations");
@@ -26,8 +26,8 @@ pub struct MigrationStatus {
 }
 
 /// Applies every pending migration; returns the names applied, in order.
-pub async fn run_pending(url: &Secret) -> anyhow::Result<Vec<String>> {
-    with_harness(url, |conn| {
+pub async fn run_pending(endpoint: &Endpoint) -> anyhow::Result<Vec<String>> {
+    with_harness(endpoint, |conn| {
         let applied = conn
             .run_pending_migrations(MIGRATIONS)
             .map_err(anyhow::Error::from_boxed)?;
@@ -37,8 +37,8 @@ pub async fn run_pending(url: &Secret) -> anyhow::Result<Vec<String>> {
 }
 
 /// Reverts the most recent migration; returns its name, or `None` when none is applied.
-pub async fn revert_last(url: &Secret) -> anyhow::Result<Option<String>> {
-    with_harness(url, revert_last_on).await
+pub async fn revert_last(endpoint: &Endpoint) -> anyhow::Result<Option<String>> {
+    with_harness(endpoint, revert_last_on).await
 }
 
 fn revert_last_on(conn: &mut SyncConnection) -> anyhow::Result<Option<String>> {
@@ -55,8 +55,8 @@ fn revert_last_on(conn: &mut SyncConnection) -> anyhow::Result<Option<String>> {
 }
 
 /// Reverts every applied migration, newest first; returns their names.
-pub async fn revert_all(url: &Secret) -> anyhow::Result<Vec<String>> {
-    with_harness(url, |conn| {
+pub async fn revert_all(endpoint: &Endpoint) -> anyhow::Result<Vec<String>> {
+    with_harness(endpoint, |conn| {
         let reverted = conn
             .revert_all_migrations(MIGRATIONS)
             .map_err(anyhow::Error::from_boxed)?;
@@ -66,8 +66,8 @@ pub async fn revert_all(url: &Secret) -> anyhow::Result<Vec<String>> {
 }
 
 /// Reverts the most recent migration and applies it again; returns its name.
-pub async fn redo_last(url: &Secret) -> anyhow::Result<Option<String>> {
-    with_harness(url, |conn| {
+pub async fn redo_last(endpoint: &Endpoint) -> anyhow::Result<Option<String>> {
+    with_harness(endpoint, |conn| {
         let Some(name) = revert_last_on(conn)? else {
             return Ok(None);
         };
@@ -79,8 +79,8 @@ pub async fn redo_last(url: &Secret) -> anyhow::Result<Option<String>> {
 }
 
 /// Every embedded migration with whether it is applied, oldest first.
-pub async fn status(url: &Secret) -> anyhow::Result<Vec<MigrationStatus>> {
-    with_harness(url, |conn| {
+pub async fn status(endpoint: &Endpoint) -> anyhow::Result<Vec<MigrationStatus>> {
+    with_harness(endpoint, |conn| {
         let applied: Vec<String> = conn
             .applied_migrations()
             .map_err(anyhow::Error::from_boxed)?
@@ -102,8 +102,8 @@ pub async fn status(url: &Secret) -> anyhow::Result<Vec<MigrationStatus>> {
 }
 
 /// The names of the embedded migrations the database does not have yet.
-pub async fn pending(url: &Secret) -> anyhow::Result<Vec<String>> {
-    Ok(status(url)
+pub async fn pending(endpoint: &Endpoint) -> anyhow::Result<Vec<String>> {
+    Ok(status(endpoint)
         .await?
         .into_iter()
         .filter(|migration| !migration.applied)
@@ -124,15 +124,15 @@ fn name_of(version: &diesel::migration::MigrationVersion<'_>) -> String {
         .unwrap_or_else(|| version.to_string())
 }
 
-async fn with_harness<T, F>(url: &Secret, operation: F) -> anyhow::Result<T>
+async fn with_harness<T, F>(endpoint: &Endpoint, operation: F) -> anyhow::Result<T>
 where
     F: FnOnce(&mut SyncConnection) -> anyhow::Result<T> + Send + 'static,
     T: Send + 'static,
 {
-    let url = url.clone();
+    // Connected here, on the runtime; the harness then drives it from a blocking thread.
+    let conn = endpoint.establish().await?;
     tokio::task::spawn_blocking(move || {
-        use diesel::Connection;
-        let mut conn = SyncConnection::establish(url.expose())?;
+        let mut conn = SyncConnection::from(conn);
         operation(&mut conn)
     })
     .await?

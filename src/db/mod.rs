@@ -18,6 +18,7 @@ pub mod databases;
 pub mod direct;
 pub mod document_types;
 pub mod documents;
+pub mod endpoint;
 pub mod instrument;
 pub mod job_leases;
 pub mod loan_facts;
@@ -51,7 +52,7 @@ use diesel_async::pooled_connection::deadpool::{Pool, PoolError};
 use diesel_async::pooled_connection::{
     AsyncDieselConnectionManager, ManagerConfig, RecyclingMethod,
 };
-use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
+use diesel_async::{AsyncConnection, RunQueryDsl};
 use futures_util::FutureExt;
 use futures_util::future::BoxFuture;
 use scoped_futures::ScopedBoxFuture;
@@ -59,6 +60,7 @@ use scoped_futures::ScopedBoxFuture;
 use crate::config::DatabaseConfig;
 
 pub use conn::DbConn;
+pub use endpoint::Endpoint;
 pub use instrument::StatementCounter;
 
 /// The shared pool of connections.
@@ -79,6 +81,9 @@ pub struct PoolSettings {
     pub schema: Option<String>,
     /// Whether each connection keeps the statements it prepares.
     pub statement_cache: bool,
+    /// Whether a transaction-mode pooler stands between the pool and PostgreSQL (see
+    /// [`DbConn::behind_pooler`]); it implies no statement cache.
+    pub pooler: bool,
 }
 
 impl From<&DatabaseConfig> for PoolSettings {
@@ -89,7 +94,8 @@ impl From<&DatabaseConfig> for PoolSettings {
             statement_timeout: config.statement_timeout,
             slow_statement: config.slow_statement,
             schema: config.schema.clone(),
-            statement_cache: !config.no_statement_cache,
+            statement_cache: !config.no_statement_cache && !config.pooler,
+            pooler: config.pooler,
         }
     }
 }
@@ -99,7 +105,7 @@ impl From<&DatabaseConfig> for PoolSettings {
 /// is discarded when it comes back to the pool, so the pool heals once the database returns.
 /// Every connection reports its statements to `statements` (see [`instrument`]).
 pub fn build_pool(
-    url: &str,
+    endpoint: &Endpoint,
     settings: PoolSettings,
     statements: &StatementCounter,
 ) -> anyhow::Result<DbPool> {
@@ -110,20 +116,36 @@ pub fn build_pool(
         .schema
         .as_ref()
         .map(|schema| format!("SET search_path = \"{}\"", schema.replace('"', "\"\"")));
-    let statement_cache = settings.statement_cache;
+    let statement_cache = settings.statement_cache && !settings.pooler;
+    let pooler = settings.pooler;
     let statements = statements.clone();
     let mut manager_config = ManagerConfig::<DbConn>::default();
     manager_config.recycling_method = RecyclingMethod::Fast;
-    manager_config.custom_setup = Box::new(move |url: &str| -> BoxFuture<'_, _> {
+    let connect_to = endpoint.clone();
+    manager_config.custom_setup = Box::new(move |_url: &str| -> BoxFuture<'_, _> {
         let watch = statements.watch(slow_after);
         let search_path = search_path.clone();
+        let endpoint = connect_to.clone();
         async move {
-            let mut conn = AsyncPgConnection::establish(url).await?;
+            let mut conn = if pooler {
+                endpoint.establish_behind_pooler().await?
+            } else {
+                endpoint.establish().await?
+            };
             if !statement_cache {
                 conn.set_prepared_statement_cache_size(diesel::connection::CacheSize::Disabled);
             }
             let mut setup = vec![format!("SET statement_timeout = {statement_timeout_ms}")];
             setup.extend(search_path);
+            if pooler {
+                // Session settings would stay on whichever server connection ran them.
+                let local = setup
+                    .iter()
+                    .map(|set| set.replacen("SET ", "SET LOCAL ", 1))
+                    .collect::<Vec<_>>()
+                    .join("; ");
+                return Ok(DbConn::new(conn, watch).behind_pooler(&local));
+            }
             for statement in setup {
                 diesel::sql_query(statement)
                     .execute(&mut conn)
@@ -134,7 +156,8 @@ pub fn build_pool(
         }
         .boxed()
     });
-    let manager = AsyncDieselConnectionManager::new_with_config(url, manager_config);
+    let manager =
+        AsyncDieselConnectionManager::new_with_config(endpoint.url().expose(), manager_config);
     let pool = Pool::builder(manager)
         .max_size(settings.size)
         .runtime(deadpool::Runtime::Tokio1)

@@ -83,6 +83,13 @@ pub struct Tls {
     pub root_certs: Option<RootCerts>,
 }
 
+/// What a connection needs from a URL: the driver's URL and the TLS to reach it with.
+#[derive(Debug, Clone)]
+pub struct Target {
+    pub url: Secret,
+    pub tls: Tls,
+}
+
 /// A connection URL read: what the driver gets, and what the service does with the rest.
 #[derive(Debug, Clone)]
 pub struct ConnectionUrl {
@@ -131,6 +138,7 @@ impl ConnectionUrl {
         };
         let mut kept: Vec<(String, String)> = Vec::new();
         let mut sslmode_given = false;
+        let mut accept_invalid_certs = false;
         let has = |name: &str| pairs.iter().any(|(other, _)| other == name);
         for (name, value) in &pairs {
             match name.as_str() {
@@ -166,6 +174,7 @@ impl ConnectionUrl {
                         read.warn(name, "strict: the server's certificate and host name are verified (sslmode=verify-full)");
                     }
                     "accept_invalid_certs" => {
+                        accept_invalid_certs = true;
                         read.warn(name, "accept_invalid_certs: the certificate is not verified (as sslmode=require)");
                     }
                     other => {
@@ -208,7 +217,7 @@ impl ConnectionUrl {
                 }
                 "pgbouncer" => {
                     read.pgbouncer = boolean(name, value)?;
-                    read.warn(name, "the server is reached through a transaction-mode pooler; migrations use DIRECT_URL");
+                    read.warn(name, "a transaction-mode pooler: every statement runs in a transaction, settings are SET LOCAL, no statement cache; migrations and restores use DIRECT_URL");
                 }
                 "schema" => {
                     if value != "public" {
@@ -250,6 +259,11 @@ impl ConnectionUrl {
                 }
             }
         }
+        if accept_invalid_certs && !matches!(read.tls.mode, SslMode::VerifyCa | SslMode::VerifyFull)
+        {
+            // Prisma's `sslcert` beside it named a certificate nobody checks.
+            read.tls.root_certs = None;
+        }
         kept.push((
             "sslmode".to_owned(),
             read.tls.mode.driver_value().to_owned(),
@@ -257,6 +271,14 @@ impl ConnectionUrl {
         url.query_pairs_mut().clear().extend_pairs(&kept);
         read.driver_url = Secret::new(String::from(url));
         Ok(read)
+    }
+
+    /// The driver's URL and the TLS settings.
+    pub fn target(&self) -> Target {
+        Target {
+            url: self.driver_url.clone(),
+            tls: self.tls.clone(),
+        }
     }
 
     fn warn(&mut self, parameter: &str, what: &str) {
@@ -385,6 +407,10 @@ mod tests {
         );
         let explicit = parse("postgres://db/app?sslaccept=strict&sslmode=verify-ca");
         assert_eq!(explicit.tls.mode, SslMode::VerifyCa);
+        let lax = parse(
+            "postgres://db/app?sslmode=require&sslaccept=accept_invalid_certs&sslcert=/ca.pem",
+        );
+        assert_eq!(lax.tls.root_certs, None, "nothing is checked");
         let other = parse("postgres://db/app?schema=loans");
         assert_eq!(other.schema.as_deref(), Some("loans"));
     }

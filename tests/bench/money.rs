@@ -131,12 +131,13 @@ async fn setup(url: &str) -> Bench {
     ]);
     let config = Config::from_lookup(|name| env.get(name).cloned()).expect("configuration");
     let statements = StatementCounter::default();
+    let endpoint = db::Endpoint::parse(&Secret::new(url)).expect("endpoint");
     let pool =
-        db::build_pool(url, PoolSettings::from(&config.database), &statements).expect("pool");
+        db::build_pool(&endpoint, PoolSettings::from(&config.database), &statements).expect("pool");
     let state = AppState::new(
         config,
         pool,
-        Direct::new(Secret::new(url)),
+        Direct::new(endpoint),
         statements,
         &Secret::new(env["JWT_SECRET"].clone()),
         Arc::new(SystemClock),

@@ -111,9 +111,10 @@ async fn a_urls_schema_and_statement_cache_reach_every_connection() {
         slow_statement: std::time::Duration::from_secs(10),
         schema: read.schema.clone(),
         statement_cache: !read.no_statement_cache,
+        pooler: false,
     };
     let pool = db::build_pool(
-        read.driver_url.expose(),
+        &db::Endpoint::new(&read.target()).expect("endpoint"),
         settings,
         &db::StatementCounter::default(),
     )

@@ -13,6 +13,7 @@ use rust_decimal::Decimal;
 use serde_json::{Value, json};
 
 use crate::support::app::{RawResponse, Session};
+use crate::support::money::{active_loan, repay};
 use crate::support::scenario::Scenario;
 use crate::support::{Org, TestApp};
 
@@ -395,41 +396,6 @@ async fn exports_equal_list(
     expected
 }
 
-/// An active loan of `principal` over 30 days for `member`, with its officer; its id.
-async fn active_loan(
-    app: &TestApp,
-    org: &Org,
-    product: &Value,
-    member: &str,
-    officer: &str,
-    principal: &str,
-) -> Value {
-    app.gql("mutation($input: CreateLoanInput!) { createLoan(input: $input) { id } }")
-        .var(
-            "input",
-            json!({ "unionMemberId": member, "loanTypeId": product, "principalAmount": principal,
-                    "termCount": 30, "creditOfficerId": officer }),
-        )
-        .by(&org.admin)
-        .send()
-        .await
-        .data()["createLoan"]["id"]
-        .clone()
-}
-
-async fn repay(app: &TestApp, session: &Session, loan: &Value, amount: &str, key: &str) -> Value {
-    app.gql("mutation($input: RecordRepaymentInput!) { recordRepayment(input: $input) { id } }")
-        .var(
-            "input",
-            json!({"loanId": loan, "amount": amount, "method": "CASH", "idempotencyKey": key}),
-        )
-        .by(session)
-        .send()
-        .await
-        .data()["recordRepayment"]["id"]
-        .clone()
-}
-
 /// The scenario's organisation with money: a loan in our union (two repayments, one of them
 /// reversed) and one in theirs (one repayment).
 async fn book(app: &TestApp) -> Scenario {
@@ -444,7 +410,7 @@ async fn book(app: &TestApp) -> Scenario {
         .clone();
     let ours = active_loan(
         app,
-        org,
+        &org.admin,
         &product,
         &org.member.id.to_string(),
         &org.officer.user.id.to_string(),
@@ -453,7 +419,7 @@ async fn book(app: &TestApp) -> Scenario {
     .await;
     let theirs = active_loan(
         app,
-        org,
+        &org.admin,
         &product,
         &scenario.colleague_member.id.to_string(),
         &scenario.spare_officer.id.to_string(),

@@ -569,8 +569,10 @@ async fn a_statement_is_timed_until_its_last_row() {
         slow_statement: Duration::from_millis(250),
         schema: None,
         statement_cache: true,
+        pooler: false,
     };
-    let pool = db::build_pool(url.expose(), settings, &statements).expect("pool");
+    let endpoint = db::Endpoint::parse(&url).expect("endpoint");
+    let pool = db::build_pool(&endpoint, settings, &statements).expect("pool");
     let log = Captured::default();
     let _subscriber = tracing::subscriber::set_default(
         tracing_subscriber::fmt()

@@ -36,9 +36,10 @@ async fn run_revert_all_and_run_again() {
     let server = server();
     let name = server.create_empty_database().await;
     let url = server.url(&name);
+    let endpoint = millennium::db::Endpoint::parse(&url).expect("endpoint");
     let migrations = migration_names();
 
-    let applied = migrations::run_pending(&url).await.expect("run");
+    let applied = migrations::run_pending(&endpoint).await.expect("run");
     assert_eq!(applied, migrations);
     let created = tables(url.expose()).await;
     assert_eq!(
@@ -46,10 +47,15 @@ async fn run_revert_all_and_run_again() {
         generated_tables(),
         "the database and src/db/schema.rs disagree: regenerate it with diesel print-schema"
     );
-    assert!(migrations::pending(&url).await.expect("pending").is_empty());
+    assert!(
+        migrations::pending(&endpoint)
+            .await
+            .expect("pending")
+            .is_empty()
+    );
 
     let mut reverted = Vec::new();
-    while let Some(name) = migrations::revert_last(&url).await.expect("revert") {
+    while let Some(name) = migrations::revert_last(&endpoint).await.expect("revert") {
         reverted.push(name);
     }
     reverted.reverse();
@@ -60,16 +66,21 @@ async fn run_revert_all_and_run_again() {
         "down.sql files left tables behind"
     );
     assert_eq!(
-        migrations::pending(&url).await.expect("pending").len(),
+        migrations::pending(&endpoint).await.expect("pending").len(),
         migrations.len()
     );
 
-    let applied = migrations::run_pending(&url).await.expect("run again");
+    let applied = migrations::run_pending(&endpoint).await.expect("run again");
     assert_eq!(applied, migrations);
     assert_eq!(tables(url.expose()).await, created);
 
-    assert!(migrations::redo_last(&url).await.expect("redo").is_some());
-    let status = migrations::status(&url).await.expect("status");
+    assert!(
+        migrations::redo_last(&endpoint)
+            .await
+            .expect("redo")
+            .is_some()
+    );
+    let status = migrations::status(&endpoint).await.expect("status");
     assert!(status.iter().all(|migration| migration.applied));
     server.drop_database(&name).await;
 }

@@ -114,17 +114,14 @@ impl TestApp {
         let storage = Storage::open(&config.storage, &config.database.data_dir).expect("storage");
         let data_dir = config.database.data_dir.clone();
         let statements = StatementCounter::default();
-        let pool = db::build_pool(
-            database_url.expose(),
-            PoolSettings::from(&config.database),
-            &statements,
-        )
-        .expect("pool");
+        let endpoint = db::Endpoint::parse(database_url).expect("the test database's URL");
+        let pool = db::build_pool(&endpoint, PoolSettings::from(&config.database), &statements)
+            .expect("pool");
         let clock = Arc::new(ManualClock::new(Utc::now()));
         let state = AppState::new(
             config,
             pool,
-            Direct::new(database_url.clone()),
+            Direct::new(endpoint),
             statements,
             &Secret::new(JWT_SECRET),
             clock.clone(),

@@ -6,7 +6,7 @@ use std::sync::OnceLock;
 
 use diesel_async::{AsyncConnection, AsyncPgConnection};
 use millennium::config::Secret;
-use millennium::db::{databases, migrations};
+use millennium::db::{Endpoint, databases, migrations};
 use millennium::embedded_pg::{EmbeddedOptions, EmbeddedPostgres, PgPrograms};
 
 pub struct TestServer {
@@ -24,6 +24,11 @@ pub struct TestServer {
 impl TestServer {
     pub fn url(&self, database: &str) -> Secret {
         Secret::new(format!("{}{database}", self.base_url))
+    }
+
+    /// The service's way to `database`.
+    pub fn endpoint(&self, database: &str) -> Endpoint {
+        Endpoint::parse(&self.url(database)).expect("the test server's URL")
     }
 
     pub fn maintenance_url(&self) -> Secret {
@@ -215,7 +220,7 @@ async fn prepare_template(server: &TestServer) {
     }
     let building = unique_name("millennium_building");
     server.create(&building, None).await;
-    migrations::run_pending(&server.url(&building))
+    migrations::run_pending(&server.endpoint(&building))
         .await
         .expect("migrate the template database");
     let rename = format!(

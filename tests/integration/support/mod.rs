@@ -8,6 +8,7 @@ pub mod http_client;
 pub mod json;
 pub mod money;
 pub mod org;
+pub mod pgbouncer;
 pub mod process;
 pub mod prometheus;
 pub mod records;

@@ -9,8 +9,6 @@ CREATE TABLE counters (
     CONSTRAINT counters_value_check CHECK (value >= 0)
 );
 
-INSERT INTO counters (name, value) VALUES ('union_member_code', 0), ('loan_number', 0);
-
 CREATE TABLE unions (
     id                UUID        PRIMARY KEY DEFAULT gen_random_uuid(),
     name              TEXT        NOT NULL,
@@ -125,3 +123,6 @@ CREATE INDEX union_member_reassignments_old_officer_id_idx ON union_member_reass
 CREATE INDEX union_member_reassignments_new_officer_id_idx ON union_member_reassignments (new_officer_id);
 CREATE INDEX union_member_reassignments_changed_by_user_id_idx ON union_member_reassignments (changed_by_user_id);
 CREATE INDEX union_member_reassignments_changed_at_idx ON union_member_reassignments (changed_at);
+
+-- Rows last: CockroachDB runs no schema change after a write in the same transaction.
+INSERT INTO counters (name, value) VALUES ('union_member_code', 0), ('loan_number', 0);

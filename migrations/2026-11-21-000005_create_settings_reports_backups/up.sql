@@ -35,8 +35,6 @@ CREATE TABLE company_settings (
         CHECK (allocation_order IN ('PENALTIES_FIRST', 'PENALTIES_LAST'))
 );
 
-INSERT INTO company_settings (singleton) VALUES (true);
-
 CREATE TABLE report_sessions (
     id                   UUID          PRIMARY KEY DEFAULT gen_random_uuid(),
     supervisor_id        UUID,
@@ -127,8 +125,6 @@ CREATE TABLE backup_schedule_settings (
     CONSTRAINT backup_schedule_settings_retention_days_check CHECK (retention_days >= 1)
 );
 
-INSERT INTO backup_schedule_settings (singleton) VALUES (true);
-
 -- A scheduled job runs on the instance holding its lease.
 CREATE TABLE job_leases (
     id         UUID        PRIMARY KEY DEFAULT gen_random_uuid(),
@@ -139,3 +135,7 @@ CREATE TABLE job_leases (
     updated_at TIMESTAMPTZ NOT NULL DEFAULT now(),
     CONSTRAINT job_leases_name_key UNIQUE (name)
 );
+
+-- Rows last: CockroachDB runs no schema change after a write in the same transaction.
+INSERT INTO company_settings (singleton) VALUES (true);
+INSERT INTO backup_schedule_settings (singleton) VALUES (true);

@@ -15,6 +15,7 @@ mod exports;
 mod graphiql;
 mod health;
 mod http;
+mod instances;
 mod legacy_import;
 mod legacy_passwords;
 mod loans;

@@ -1,4 +1,5 @@
-//! Migrations: every one reverts cleanly, and all stay within what CockroachDB accepts.
+//! Migrations: every one reverts cleanly, and all stay within what CockroachDB accepts, in
+//! their statements and in what they do inside one transaction.
 
 use std::path::Path;
 
@@ -177,6 +178,138 @@ fn forbidden_constructs(sql: &str) -> Vec<&'static str> {
     found
 }
 
+/// What CockroachDB cannot do inside the transaction diesel runs each migration in (unless
+/// its `metadata.toml` says `run_in_transaction = false`):
+///
+/// - a schema change after a write: refused before v25.1, and from v25.1 the write is
+///   committed first (`autocommit_before_ddl`), so the migration is no longer atomic;
+/// - a write or read of a column added earlier in the same transaction (it is still being
+///   backfilled);
+/// - `ALTER COLUMN … TYPE`, `ALTER PRIMARY KEY` and `ALTER TYPE … ADD VALUE`, which it only
+///   runs outside an explicit transaction.
+fn transaction_problems(sql: &str) -> Vec<String> {
+    let cleaned = strip_comments_and_strings(sql).to_uppercase();
+    let mut problems = Vec::new();
+    let mut written = false;
+    let mut added_columns: Vec<String> = Vec::new();
+    for statement in cleaned.split(';') {
+        let words: Vec<&str> = statement
+            .split(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+            .filter(|word| !word.is_empty())
+            .collect();
+        let Some(first) = <[&str]>::first(&words).copied() else {
+            continue;
+        };
+        let has = |phrase: &[&str]| words.windows(phrase.len()).any(|window| window == phrase);
+        let schema_change = matches!(first, "CREATE" | "ALTER" | "DROP" | "COMMENT");
+        let write = matches!(first, "INSERT" | "UPDATE" | "DELETE" | "WITH");
+        let read = first == "SELECT";
+        if schema_change && written {
+            problems.push(format!(
+                "a schema change after a write: {}",
+                words.join(" ")
+            ));
+        }
+        if write || read {
+            written |= write;
+            if let Some(column) = added_columns
+                .iter()
+                .find(|column| words.contains(&column.as_str()))
+            {
+                problems.push(format!(
+                    "uses the column {column} added in the same transaction: {}",
+                    words.join(" ")
+                ));
+            }
+        }
+        if first == "ALTER" {
+            if has(&["ALTER", "COLUMN"]) && (has(&["TYPE"]) || has(&["SET", "DATA", "TYPE"])) {
+                problems.push(format!(
+                    "ALTER COLUMN … TYPE in a transaction: {}",
+                    words.join(" ")
+                ));
+            }
+            if has(&["ALTER", "PRIMARY", "KEY"]) {
+                problems.push(format!(
+                    "ALTER PRIMARY KEY in a transaction: {}",
+                    words.join(" ")
+                ));
+            }
+            if words.get(1) == Some(&"TYPE") && has(&["ADD", "VALUE"]) {
+                problems.push(format!(
+                    "ALTER TYPE … ADD VALUE in a transaction: {}",
+                    words.join(" ")
+                ));
+            }
+            for window in words.windows(3) {
+                if window[0] == "ADD" && window[1] == "COLUMN" {
+                    let column = if window[2] == "IF" {
+                        words.iter().skip_while(|word| **word != "EXISTS").nth(1)
+                    } else {
+                        Some(&window[2])
+                    };
+                    added_columns.extend(column.map(|column| (*column).to_owned()));
+                }
+            }
+        }
+    }
+    problems
+}
+
+/// Whether the migration in `dir` runs outside a transaction (`run_in_transaction = false`).
+fn runs_outside_a_transaction(dir: &Path) -> bool {
+    std::fs::read_to_string(dir.join("metadata.toml")).is_ok_and(|metadata| {
+        metadata
+            .lines()
+            .any(|line| line.replace(' ', "") == "run_in_transaction=false")
+    })
+}
+
+#[test]
+fn the_transaction_scanner_catches_what_cockroachdb_cannot_run_in_one() {
+    for fine in [
+        "CREATE TABLE t (id UUID PRIMARY KEY); INSERT INTO t VALUES (gen_random_uuid());",
+        "ALTER TABLE t ADD COLUMN n INT8; CREATE INDEX t_n ON t (n);",
+        "ALTER TABLE t ALTER COLUMN n SET DEFAULT 0; ALTER TABLE t DROP COLUMN m;",
+        "INSERT INTO t (a) VALUES ('ALTER TABLE x ADD COLUMN y');",
+    ] {
+        assert!(transaction_problems(fine).is_empty(), "flagged: {fine}");
+    }
+    for (bad, cause) in [
+        (
+            "UPDATE t SET n = 1; ALTER TABLE t ADD COLUMN m INT8;",
+            "after a write",
+        ),
+        (
+            "ALTER TABLE t ADD COLUMN m INT8; UPDATE t SET m = n;",
+            "column M added",
+        ),
+        (
+            "ALTER TABLE t ADD COLUMN IF NOT EXISTS m INT8; INSERT INTO u SELECT m FROM t;",
+            "column M",
+        ),
+        (
+            "ALTER TABLE t ALTER COLUMN n TYPE INT8;",
+            "TYPE in a transaction",
+        ),
+        (
+            "ALTER TABLE t ALTER COLUMN n SET DATA TYPE TEXT;",
+            "TYPE in a transaction",
+        ),
+        (
+            "ALTER TABLE t ALTER PRIMARY KEY USING COLUMNS (id);",
+            "PRIMARY KEY",
+        ),
+        ("ALTER TYPE status ADD VALUE 'CLOSED';", "ADD VALUE"),
+    ] {
+        let problems = transaction_problems(bad);
+        assert!(
+            problems.iter().any(|problem| problem.contains(cause)),
+            "{bad}: {problems:?}"
+        );
+    }
+}
+
 #[test]
 fn the_scanner_catches_each_forbidden_construct() {
     assert!(
@@ -218,6 +351,11 @@ fn migrations_stay_cockroachdb_compatible() {
             scanned += 1;
             for what in forbidden_constructs(&sql) {
                 problems.push(format!("{}: {what}", path.display()));
+            }
+            if !runs_outside_a_transaction(&dir) {
+                for what in transaction_problems(&sql) {
+                    problems.push(format!("{}: {what}", path.display()));
+                }
             }
         }
     }

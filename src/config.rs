@@ -88,6 +88,8 @@ pub struct DatabaseConfig {
     pub url: Option<Target>,
     /// `DIRECT_URL`: a connection that bypasses a pooler, for migrations.
     pub direct_url: Option<Target>,
+    /// `DATABASE_READ_URL`: a streaming replica for reports and exports.
+    pub read_url: Option<Target>,
     /// `pgbouncer=true` in `DATABASE_URL`: a transaction-mode pooler is in the way.
     pub pooler: bool,
     /// `DATA_DIR`: the embedded cluster, generated secrets, local files.
@@ -267,8 +269,16 @@ impl Config {
             .secret("DIRECT_URL")
             .map(|url| read_postgres_url("DIRECT_URL", &url))
             .transpose()?;
+        let read_url = vars
+            .secret("DATABASE_READ_URL")
+            .map(|url| read_postgres_url("DATABASE_READ_URL", &url))
+            .transpose()?;
         let mut url_warnings = Vec::new();
-        for (variable, read) in [("DATABASE_URL", &url), ("DIRECT_URL", &direct)] {
+        for (variable, read) in [
+            ("DATABASE_URL", &url),
+            ("DIRECT_URL", &direct),
+            ("DATABASE_READ_URL", &read_url),
+        ] {
             if let Some(read) = read {
                 url_warnings.extend(
                     read.warnings
@@ -291,6 +301,7 @@ impl Config {
             pooler: url.as_ref().is_some_and(|url| url.pgbouncer),
             url: url.as_ref().map(ConnectionUrl::target),
             direct_url: direct.as_ref().map(ConnectionUrl::target),
+            read_url: read_url.as_ref().map(ConnectionUrl::target),
             data_dir: vars
                 .get("DATA_DIR")
                 .map_or_else(|| PathBuf::from("./data"), PathBuf::from),

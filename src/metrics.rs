@@ -61,6 +61,7 @@ struct Inner {
     login_failures: IntCounterVec,
     lockouts: IntCounter,
     job_runs: IntCounterVec,
+    replica_reads: IntCounterVec,
     operation_names: Mutex<HashSet<String>>,
 }
 
@@ -189,6 +190,12 @@ impl Metrics {
                  not run here).",
                 &["job", "outcome"],
             ),
+            replica_reads: counters(
+                "millennium_db_replica_reads_total",
+                "Connections asked for replica reads (reports, exports), by where they went: \
+                 replica, or primary when the replica could not be reached.",
+                &["served_by"],
+            ),
             operation_names: Mutex::new(HashSet::new()),
             registry,
         };
@@ -240,6 +247,11 @@ impl Metrics {
     /// A look of the scheduler at `job`.
     pub fn job_run(&self, job: &'static str, outcome: &'static str) {
         self.0.job_runs.with_label_values(&[job, outcome]).inc();
+    }
+
+    /// Counts a replica read, served by `served_by` (`replica` or `primary`).
+    pub fn replica_read(&self, served_by: &'static str) {
+        self.0.replica_reads.with_label_values(&[served_by]).inc();
     }
 
     /// Everything in the text format, with the pool as `pool` shows it now.

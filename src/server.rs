@@ -32,6 +32,7 @@ const APP_PASSWORD_FILE: &str = "app.password";
 pub struct Database {
     endpoint: Endpoint,
     migration_endpoint: Endpoint,
+    read_endpoint: Option<Endpoint>,
     embedded: Option<EmbeddedPostgres>,
 }
 
@@ -47,9 +48,16 @@ impl Database {
                 Some(direct) => Endpoint::new(direct).context("DIRECT_URL")?,
                 None => endpoint.clone(),
             };
+            let read_endpoint = config
+                .database
+                .read_url
+                .as_ref()
+                .map(|read| Endpoint::new(read).context("DATABASE_READ_URL"))
+                .transpose()?;
             return Ok(Self {
                 endpoint,
                 migration_endpoint,
+                read_endpoint,
                 embedded: None,
             });
         }
@@ -73,6 +81,7 @@ impl Database {
         Ok(Self {
             migration_endpoint: endpoint.clone(),
             endpoint,
+            read_endpoint: None,
             embedded: Some(server),
         })
     }
@@ -317,8 +326,19 @@ pub async fn app_state(config: &Config, database: &Database) -> anyhow::Result<A
         &statements,
     )?;
     let jwt_secret = jwt_secret(config)?;
+    let replica = database
+        .read_endpoint
+        .as_ref()
+        .map(|endpoint| {
+            db::build_pool(
+                endpoint,
+                PoolSettings::from(&config.database).for_replica(),
+                &statements,
+            )
+        })
+        .transpose()?;
     let storage = Storage::open(&config.storage, &config.database.data_dir)?;
-    Ok(AppState::new(
+    let state = AppState::new(
         config.clone(),
         pool,
         // A restore's long sessions skip the pooler when DIRECT_URL says how.
@@ -327,7 +347,11 @@ pub async fn app_state(config: &Config, database: &Database) -> anyhow::Result<A
         &jwt_secret,
         Arc::new(SystemClock),
         storage,
-    ))
+    );
+    Ok(match replica {
+        Some(replica) => state.with_replica(replica),
+        None => state,
+    })
 }
 
 /// `JWT_SECRET`, or in development a secret generated once and kept under `DATA_DIR`, so that

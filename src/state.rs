@@ -8,14 +8,17 @@ use crate::auth::tokens::TokenKeys;
 use crate::clock::Clock;
 use crate::config::{Config, Secret};
 use crate::db::direct::Direct;
-use crate::db::{DbPool, StatementCounter};
+use crate::db::{DbConn, DbPool, StatementCounter};
 use crate::metrics::Metrics;
 use crate::storage::Storage;
+use diesel_async::pooled_connection::deadpool::{Object, PoolError};
 
 #[derive(Clone)]
 pub struct AppState {
     pub config: Arc<Config>,
     pub db: DbPool,
+    /// `DATABASE_READ_URL`'s pool: a streaming replica for reports and exports.
+    pub replica: Option<DbPool>,
     /// Sessions outside the pool, for what it cannot send (a restore's `COPY`).
     pub direct: Direct,
     pub clock: Arc<dyn Clock>,
@@ -44,6 +47,7 @@ impl AppState {
         Self {
             config: Arc::new(config),
             db,
+            replica: None,
             direct,
             clock,
             tokens: Arc::new(TokenKeys::new(jwt_secret)),
@@ -52,6 +56,35 @@ impl AppState {
             storage,
             metrics,
         }
+    }
+}
+
+impl AppState {
+    /// Reads that may lag a little (reports, exports) also go to `replica`.
+    #[must_use]
+    pub fn with_replica(mut self, replica: DbPool) -> Self {
+        self.replica = Some(replica);
+        self
+    }
+
+    /// A connection for reads that may lag the primary by the replica's delay: the replica's,
+    /// or the primary's when there is no replica or it cannot be reached (its pool gives up
+    /// within half the acquire timeout). Never for a read that must see the caller's own
+    /// last write, nor inside a mutation.
+    pub async fn read_conn(&self) -> Result<Object<DbConn>, PoolError> {
+        if let Some(replica) = &self.replica {
+            match replica.get().await {
+                Ok(conn) => {
+                    self.metrics.replica_read("replica");
+                    return Ok(conn);
+                }
+                Err(err) => {
+                    tracing::warn!(error = %err, "the read replica is unavailable: reading from the primary");
+                    self.metrics.replica_read("primary");
+                }
+            }
+        }
+        self.db.get().await
     }
 }
 

@@ -100,6 +100,18 @@ impl From<&DatabaseConfig> for PoolSettings {
     }
 }
 
+impl PoolSettings {
+    /// The settings of a read replica's pool: it gives up within half the acquire timeout, so
+    /// that a read falling back to the primary still gets its connection within the whole.
+    #[must_use]
+    pub fn for_replica(self) -> Self {
+        Self {
+            acquire_timeout: self.acquire_timeout / 2,
+            ..self
+        }
+    }
+}
+
 /// Builds the pool. No connection is opened until the first request needs one, so a server can
 /// start while its database is still coming up. A connection found closed (the server went away)
 /// is discarded when it comes back to the pool, so the pool heals once the database returns.

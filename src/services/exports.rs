@@ -28,7 +28,7 @@ use crate::db::schedule_items::{ScheduleItem, ScheduleItemFilter};
 use crate::db::union_members::{MemberFilter, MemberOrderField, UnionMember};
 use crate::db::unions::{Union, UnionFilter, UnionOrderField};
 use crate::db::users::{User, UserFilter, UserOrderField};
-use crate::db::{self, DbConn, DbPool, Direction, Isolation, Listing, cursor};
+use crate::db::{self, DbConn, Direction, Isolation, Listing, cursor};
 use crate::domain::balance::balance;
 use crate::domain::permissions::{self, Scope};
 use crate::domain::schedule::status_on;
@@ -124,11 +124,11 @@ pub async fn start(state: &AppState, caller: &Caller, list: ExportList) -> Servi
     list.check(caller)?;
     let table = list.table();
     let (sender, receiver) = mpsc::channel(CHANNEL_CHUNKS);
-    let pool = state.db.clone();
+    let state = state.clone();
     let scope = caller.scope();
     let today = state.clock.now().date_naive();
     tokio::spawn(async move {
-        if let Err(err) = read(&pool, &list, scope, today, &sender).await {
+        if let Err(err) = read(&state, &list, scope, today, &sender).await {
             // The writer may be gone (the client left): then nobody needs to know.
             let _ = sender.send(Err(err)).await;
         }
@@ -153,13 +153,13 @@ fn writer_gone() -> ServiceError {
 /// Reads the whole list through a cursor and sends it on a chunk at a time. The first chunk is
 /// sent even when empty, so that [`start`] learns the export is under way.
 async fn read(
-    pool: &DbPool,
+    state: &AppState,
     list: &ExportList,
     scope: Scope,
     today: NaiveDate,
     sender: &mpsc::Sender<ServiceResult<Vec<Row>>>,
 ) -> ServiceResult<()> {
-    let mut conn = pool.get().await?;
+    let mut conn = state.read_conn().await?;
     conn.run_transaction(Isolation::ReadOnlySnapshot, |conn| {
         read_in(conn, list, scope, today, sender).scope_boxed()
     })

@@ -239,7 +239,7 @@ pub async fn dashboard(
 ) -> ServiceResult<Dashboard> {
     let scope = caller.scope();
     let lists = async {
-        let mut conn = state.db.get().await?;
+        let mut conn = state.read_conn().await?;
         let top_unions = sql::top_unions(&mut conn, scope, period, today, TOP_UNIONS).await?;
         let recent_activity = sql::recent_activity(&mut conn, scope, RECENT_ACTIVITY).await?;
         Ok::<_, ServiceError>((top_unions, recent_activity))
@@ -303,13 +303,13 @@ pub async fn supervisor_report(
     today: NaiveDate,
 ) -> ServiceResult<SupervisorReport> {
     let subject = {
-        let mut conn = state.db.get().await?;
+        let mut conn = state.read_conn().await?;
         report_subject(&mut conn, caller, supervisor).await?
     };
     let scope = team_scope(subject);
     let months = trend_months(period.end);
     let lists = async {
-        let mut conn = state.db.get().await?;
+        let mut conn = state.read_conn().await?;
         let officers = sql::officers(&mut conn, subject.map(|id| id.0)).await?;
         let monthly = sql::monthly(&mut conn, scope, &months).await?;
         Ok::<_, ServiceError>((officers, monthly))
@@ -334,7 +334,7 @@ async fn figures_concurrently(
     today: NaiveDate,
 ) -> ServiceResult<Vec<Figure>> {
     let load = |set: FigureSet| async move {
-        let mut conn = state.db.get().await?;
+        let mut conn = state.read_conn().await?;
         Ok::<_, ServiceError>(sql::figures(&mut conn, &[set], scope, split, period, today).await?)
     };
     let [loans, portfolio, period_figures] = FigureSet::ALL;
@@ -647,7 +647,7 @@ pub async fn portfolio_at_risk(
              a later day (to see what will be late if nothing is paid), not a past day.",
         ));
     }
-    let mut conn = state.db.get().await?;
+    let mut conn = state.read_conn().await?;
     let groups = sql::portfolio_at_risk(&mut conn, caller.scope(), as_of, grouping).await?;
     let mut total_loans = 0;
     let mut total_outstanding = Decimal::ZERO;
@@ -734,7 +734,7 @@ pub async fn collection_sheet(
     date: NaiveDate,
 ) -> ServiceResult<CollectionSheet> {
     let scope = caller.scope();
-    let mut conn = state.db.get().await?;
+    let mut conn = state.read_conn().await?;
     let of = match target {
         SheetTarget::Officer(id) => {
             let visible = db::users::find(&mut conn, id, scope, false).await?;

@@ -28,6 +28,7 @@ mod pooler;
 mod portfolio;
 mod printouts;
 mod repayments;
+mod replica;
 mod reports;
 mod rules;
 mod s3;

@@ -117,8 +117,18 @@ impl TestApp {
         let endpoint = db::Endpoint::parse(database_url).expect("the test database's URL");
         let pool = db::build_pool(&endpoint, PoolSettings::from(&config.database), &statements)
             .expect("pool");
+        // DATABASE_READ_URL, as the server reads it: a replica's pool beside the primary's.
+        let replica = config.database.read_url.as_ref().map(|read| {
+            let endpoint = db::Endpoint::new(read).expect("the replica's URL");
+            db::build_pool(
+                &endpoint,
+                PoolSettings::from(&config.database).for_replica(),
+                &statements,
+            )
+            .expect("replica pool")
+        });
         let clock = Arc::new(ManualClock::new(Utc::now()));
-        let state = AppState::new(
+        let mut state = AppState::new(
             config,
             pool,
             Direct::new(endpoint),
@@ -127,6 +137,9 @@ impl TestApp {
             clock.clone(),
             storage,
         );
+        if let Some(replica) = replica {
+            state = state.with_replica(replica);
+        }
         let router = millennium::build_app(state.clone());
         Self {
             state,

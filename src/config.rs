@@ -57,6 +57,16 @@ pub struct Config {
     pub auth: AuthConfig,
     pub limits: Limits,
     pub storage: StorageConfig,
+    pub retention: RetentionConfig,
+}
+
+/// How long rows that only record the past are kept (the daily retention job, `src/jobs.rs`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RetentionConfig {
+    /// `RETAIN_LOGIN_HISTORY_DAYS` (365): older login attempts are deleted; 0 keeps them all.
+    pub login_history_days: u32,
+    /// `RETAIN_AUDIT_DAYS` (0: the audit trail is kept forever).
+    pub audit_days: u32,
 }
 
 /// Where documents and backups are stored.
@@ -514,6 +524,21 @@ impl Config {
                 .collect(),
         };
 
+        let retention = RetentionConfig {
+            login_history_days: vars.parse_in(
+                "RETAIN_LOGIN_HISTORY_DAYS",
+                365,
+                0..=36_500,
+                "days from 0 (keep forever) to 36500",
+            )?,
+            audit_days: vars.parse_in(
+                "RETAIN_AUDIT_DAYS",
+                0,
+                0..=36_500,
+                "days from 0 (keep forever) to 36500",
+            )?,
+        };
+
         Ok(Config {
             env,
             database,
@@ -521,6 +546,7 @@ impl Config {
             auth,
             limits,
             storage,
+            retention,
         })
     }
 }

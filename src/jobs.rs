@@ -3,7 +3,8 @@
 //! and marks the day completed; an instance that dies mid-job leaves a lease that expires, and
 //! another takes it over (the job is idempotent, so a second attempt only finishes the work).
 //! The daily cleanup ([`services::documents::remove_orphans`]) runs the same way under its own
-//! lease. Every look at a job is counted for `/metrics` by job and outcome.
+//! lease, and so does the daily retention job ([`run_retention_once`]). Every look at a job is
+//! counted for `/metrics` by job and outcome.
 
 use std::time::Duration;
 
@@ -11,6 +12,7 @@ use chrono::{NaiveDate, TimeDelta};
 use tokio::task::JoinHandle;
 
 use crate::db;
+use crate::db::retention::{Kept, delete_before};
 use crate::services::backups::{self, ScheduleOutcome};
 use crate::services::charges::{self, PenaltyRun};
 use crate::services::documents::{self, OrphanSweep};
@@ -26,6 +28,7 @@ pub const PENALTIES: &str = "penalties";
 pub const CLEANUP: &str = "cleanup";
 pub const BACKUP_SCHEDULE: &str = "backup_schedule";
 pub const BACKUP_SWEEP: &str = "backup_sweep";
+pub const RETENTION: &str = "retention";
 
 /// What a look at a job came to, as `/metrics` names it.
 pub const RAN: &str = "ran";
@@ -121,6 +124,73 @@ async fn cleanup_once(state: &AppState, holder: &str) -> anyhow::Result<Option<O
     Ok(Some(sweep))
 }
 
+/// Sessions are kept this long after they end (expire or are revoked).
+pub const ENDED_SESSIONS_KEPT: TimeDelta = TimeDelta::days(30);
+
+/// The lease of the retention job for `day`.
+pub fn retention_lease(day: NaiveDate) -> String {
+    format!("retention:{day}")
+}
+
+/// Rows one retention run deleted.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct RetentionRun {
+    pub sessions: u64,
+    pub login_history: u64,
+    pub audit_logs: u64,
+}
+
+/// Runs today's retention — deleting sessions ended 30 days ago, and login attempts and audit
+/// rows older than `RETAIN_LOGIN_HISTORY_DAYS` and `RETAIN_AUDIT_DAYS` (0 keeps them) — if no
+/// instance has completed it or is running it; `None` when it is not this instance's to run.
+pub async fn run_retention_once(
+    state: &AppState,
+    holder: &str,
+) -> anyhow::Result<Option<RetentionRun>> {
+    let outcome = retention_once(state, holder).await;
+    let counted = match &outcome {
+        Ok(Some(run)) => {
+            state
+                .metrics
+                .retention_deleted(Kept::EndedSessions.table(), run.sessions);
+            state
+                .metrics
+                .retention_deleted(Kept::LoginHistory.table(), run.login_history);
+            state
+                .metrics
+                .retention_deleted(Kept::AuditLogs.table(), run.audit_logs);
+            RAN
+        }
+        Ok(None) => NOT_OURS,
+        Err(_) => FAILED,
+    };
+    state.metrics.job_run(RETENTION, counted);
+    outcome
+}
+
+async fn retention_once(state: &AppState, holder: &str) -> anyhow::Result<Option<RetentionRun>> {
+    let now = state.clock.now();
+    let name = retention_lease(now.date_naive());
+    let mut conn = state.db.get().await?;
+    if !db::job_leases::acquire(&mut conn, &name, holder, now + LEASE, now).await? {
+        return Ok(None);
+    }
+    let kept = state.config.retention;
+    let days = |days: u32| (days > 0).then(|| now - TimeDelta::days(i64::from(days)));
+    let mut run = RetentionRun {
+        sessions: delete_before(&mut conn, Kept::EndedSessions, now - ENDED_SESSIONS_KEPT).await?,
+        ..RetentionRun::default()
+    };
+    if let Some(cutoff) = days(kept.login_history_days) {
+        run.login_history = delete_before(&mut conn, Kept::LoginHistory, cutoff).await?;
+    }
+    if let Some(cutoff) = days(kept.audit_days) {
+        run.audit_logs = delete_before(&mut conn, Kept::AuditLogs, cutoff).await?;
+    }
+    db::job_leases::complete(&mut conn, &name, holder, state.clock.now()).await?;
+    Ok(Some(run))
+}
+
 /// A name for this instance in `job_leases`: host, process and a random part.
 pub fn instance_name() -> String {
     let host = std::env::var("HOSTNAME").unwrap_or_else(|_| "localhost".into());
@@ -182,6 +252,18 @@ pub fn spawn(state: AppState) -> JoinHandle<()> {
                 Ok(Outcome::NotOurs) => {}
                 Err(err) => {
                     tracing::error!(error = %err, holder, "the daily penalty job failed; it is tried again later")
+                }
+            }
+            match run_retention_once(&state, &holder).await {
+                Ok(Some(run)) => tracing::info!(
+                    sessions = run.sessions,
+                    login_history = run.login_history,
+                    audit_logs = run.audit_logs,
+                    "the daily retention job ran"
+                ),
+                Ok(None) => {}
+                Err(err) => {
+                    tracing::error!(error = %err, holder, "the daily retention job failed; it is tried again later")
                 }
             }
             match run_cleanup_once(&state, &holder).await {

@@ -62,6 +62,7 @@ struct Inner {
     lockouts: IntCounter,
     job_runs: IntCounterVec,
     replica_reads: IntCounterVec,
+    retention_deleted: IntCounterVec,
     operation_names: Mutex<HashSet<String>>,
 }
 
@@ -196,6 +197,11 @@ impl Metrics {
                  replica, or primary when the replica could not be reached.",
                 &["served_by"],
             ),
+            retention_deleted: counters(
+                "millennium_retention_deleted_rows_total",
+                "Rows the daily retention job deleted, by table.",
+                &["table"],
+            ),
             operation_names: Mutex::new(HashSet::new()),
             registry,
         };
@@ -247,6 +253,14 @@ impl Metrics {
     /// A look of the scheduler at `job`.
     pub fn job_run(&self, job: &'static str, outcome: &'static str) {
         self.0.job_runs.with_label_values(&[job, outcome]).inc();
+    }
+
+    /// Counts `rows` deleted from `table` by the retention job.
+    pub fn retention_deleted(&self, table: &'static str, rows: u64) {
+        self.0
+            .retention_deleted
+            .with_label_values(&[table])
+            .inc_by(rows);
     }
 
     /// Counts a replica read, served by `served_by` (`replica` or `primary`).

@@ -31,6 +31,7 @@ pub mod page;
 pub mod repayments;
 pub mod report_sessions;
 pub mod reports;
+pub mod retention;
 pub mod rollups;
 pub mod schedule_items;
 pub mod schema;

@@ -30,6 +30,7 @@ mod printouts;
 mod repayments;
 mod replica;
 mod reports;
+mod retention;
 mod rules;
 mod s3;
 mod schema;

@@ -158,6 +158,16 @@ pub async fn completed(conn: &mut DbConn) -> QueryResult<Vec<BackupRecord>> {
         .await
 }
 
+/// The live backup being written, if any (at most one at a time).
+pub async fn in_progress(conn: &mut DbConn) -> QueryResult<Option<BackupRecord>> {
+    live()
+        .filter(backup_records::status.eq(BackupStatus::InProgress))
+        .select(BackupRecord::as_select())
+        .first(conn)
+        .await
+        .optional()
+}
+
 /// The schema version of the data the backup holds, known once its snapshot starts.
 pub async fn set_schema_version(conn: &mut DbConn, id: BackupId, version: &str) -> QueryResult<()> {
     diesel::update(backup_records::table.find(id))

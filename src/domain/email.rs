@@ -22,12 +22,12 @@ pub fn normalize(raw: &str) -> Result<String, InvalidEmail> {
     if valid { Ok(email) } else { Err(InvalidEmail) }
 }
 
-/// The email of a login attempt: trimmed and lower-cased, refused when longer than
+/// The email of a login attempt: trimmed and lower-cased, refused when blank, longer than
 /// [`MAX_LENGTH`] bytes or holding control characters (a NUL byte among them). Any other text is
 /// looked up as given: a malformed address simply matches no account.
 pub fn for_login(raw: &str) -> Result<String, InvalidEmail> {
     let email = raw.trim().to_lowercase();
-    if email.len() > MAX_LENGTH || email.chars().any(char::is_control) {
+    if email.is_empty() || email.len() > MAX_LENGTH || email.chars().any(char::is_control) {
         Err(InvalidEmail)
     } else {
         Ok(email)
@@ -70,6 +70,9 @@ mod tests {
         assert_eq!(for_login(" Ada@Example.org "), Ok("ada@example.org".into()));
         assert_eq!(for_login("not-an-email"), Ok("not-an-email".into()));
         assert_eq!(for_login("ada\0@example.org"), Err(InvalidEmail));
+        // Found by the fuzzer: a blank email reached the throttle table's CHECK (a 500).
+        assert_eq!(for_login(""), Err(InvalidEmail));
+        assert_eq!(for_login(" \t "), Err(InvalidEmail));
         assert_eq!(for_login("ada\u{7}@example.org"), Err(InvalidEmail));
         assert_eq!(for_login(&"a".repeat(255)), Err(InvalidEmail));
         assert!(for_login(&"a".repeat(254)).is_ok());

@@ -198,6 +198,14 @@ async fn begin(
     super::transaction(state, |conn| {
         let new = new.clone();
         async move {
+            // One at a time: each holds a connection and a snapshot for as long as it writes,
+            // and a burst of them would leave requests without connections.
+            if let Some(running) = db::backups::in_progress(conn).await? {
+                return Err(ServiceError::conflict(format!(
+                    "A backup is already being written ({}); try again once it has finished.",
+                    running.file_name
+                )));
+            }
             let record = db::backups::insert(conn, &new).await?;
             let event =
                 AuditEvent::new(AuditAction::BackupCreated, ENTITY_BACKUP, Some(record.id.0))

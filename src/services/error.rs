@@ -105,6 +105,17 @@ impl From<DieselError> for ServiceError {
                         field: field.unwrap_or("input").to_owned(),
                         message: message.into(),
                     },
+                    // PostgreSQL stores no NUL character (U+0000) in text: what it refuses
+                    // is the caller's input, not a fault (found by tests/bench/fuzz.sh).
+                    None if info
+                        .message()
+                        .starts_with("invalid byte sequence for encoding") =>
+                    {
+                        Self::BadInput {
+                            field: "input".to_owned(),
+                            message: "Text may not contain the NUL character (U+0000).".into(),
+                        }
+                    }
                     None if info.message().contains("statement timeout") => Self::Unavailable(
                         "The request took too long and was stopped. Narrow it and try again."
                             .into(),

@@ -638,3 +638,15 @@ async fn the_actor_is_confirmed_with_one_database_read() {
         "anonymous requests do not touch the database"
     );
 }
+
+/// Found by `tests/bench/fuzz.sh`: a blank email reached the throttle table's CHECK
+/// constraint and answered INTERNAL_SERVER_ERROR.
+#[tokio::test]
+async fn a_blank_email_is_bad_input_not_a_server_error() {
+    let app = TestApp::spawn().await;
+    for email in ["", "   "] {
+        let answer = app.login(email, "whatever").await;
+        assert_eq!(answer.error_code(), "BAD_USER_INPUT", "{email:?}");
+        assert_eq!(answer.error_field().as_deref(), Some("email"));
+    }
+}

@@ -783,3 +783,31 @@ async fn only_administrators_take_restore_and_download_backups() {
     let actions: Vec<&str> = actions.iter().map(|row| row.line.as_str()).collect();
     assert_eq!(actions, ["BACKUP_CREATED", "BACKUP_DELETED"]);
 }
+
+/// Found by `tests/bench/fuzz.sh`: a burst of `createBackup` started as many backups, each
+/// holding a connection, until other requests waited out the acquire timeout (503). One backup
+/// is written at a time.
+#[tokio::test]
+async fn a_backup_is_refused_while_another_is_being_written() {
+    let app = TestApp::spawn().await;
+    let admin = app.login_as(Role::Admin).await;
+    diesel::sql_query(
+        "INSERT INTO backup_records (file_name, storage_key, status, holder, started_at, \
+         heartbeat_at) VALUES ('running.json.gz', 'backups/running.json.gz', 'IN_PROGRESS', \
+         'elsewhere', now(), now())",
+    )
+    .execute(&mut *app.conn().await)
+    .await
+    .expect("a backup being written");
+    let refused = app
+        .gql("mutation { createBackup { id } }")
+        .by(&admin)
+        .send()
+        .await;
+    assert_eq!(refused.error_code(), "CONFLICT", "{}", refused.body());
+    assert!(
+        refused.errors()[0]["message"]
+            .as_str()
+            .is_some_and(|message| message.contains("running.json.gz"))
+    );
+}

@@ -611,3 +611,35 @@ async fn officers_edit_applications_and_administrators_reschedule_active_loans()
         "{actions:?}"
     );
 }
+
+/// Found by `tests/bench/fuzz.sh`: a NUL character reached PostgreSQL (`invalid byte sequence
+/// for encoding "UTF8": 0x00`) and answered INTERNAL_SERVER_ERROR.
+#[tokio::test]
+async fn a_nul_character_is_bad_input_wherever_it_is_written() {
+    let app = TestApp::spawn().await;
+    let admin = app.login_as(millennium::domain::Role::Admin).await;
+    let literal = app
+        .gql(r#"{ loanByNumber(loanNumber: "LN\u0000") { id } }"#)
+        .by(&admin)
+        .send()
+        .await;
+    assert_eq!(literal.error_code(), "BAD_USER_INPUT", "{}", literal.body());
+    let variable = app
+        .gql("query($n: String!) { loanByNumber(loanNumber: $n) { id } }")
+        .var("n", "LN\u{0}1")
+        .by(&admin)
+        .send()
+        .await;
+    assert_eq!(
+        variable.error_code(),
+        "BAD_USER_INPUT",
+        "{}",
+        variable.body()
+    );
+    let fine = app
+        .gql(r#"{ loanByNumber(loanNumber: "LN00000001") { id } }"#)
+        .by(&admin)
+        .send()
+        .await;
+    assert_eq!(fine.error_code(), "NOT_FOUND");
+}

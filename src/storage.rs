@@ -76,6 +76,7 @@ impl Storage {
         match config.url.as_deref() {
             None => Self::local(&data_dir.join("files")),
             Some(url) if url.starts_with("s3://") || url.starts_with("s3a://") => {
+                install_tls_provider();
                 let mut builder = AmazonS3Builder::new().with_url(url);
                 for (key, value) in &config.s3_options {
                     let key = key
@@ -217,6 +218,12 @@ impl Storage {
             .map(|meta| meta.map(info).map_err(StorageError::from))
             .boxed()
     }
+}
+
+/// Makes ring the process's rustls provider, which the S3 client's HTTP connections use (built
+/// without one of their own). Idempotent; a provider installed earlier stays.
+fn install_tls_provider() {
+    let _already_installed = rustls::crypto::ring::default_provider().install_default();
 }
 
 fn info(meta: object_store::ObjectMeta) -> ObjectInfo {

@@ -174,35 +174,43 @@ fn visible(scope: Scope, include_deleted: bool) -> scope::Condition<loans::table
 }
 
 fn filtered(filter: &LoanFilter, scope: Scope, listing: Listing) -> loans::BoxedQuery<'static, Pg> {
-    let mut query = loans::table
-        .filter(visible(scope, listing.include_deleted))
-        .into_boxed();
+    loans::table
+        .filter(matching(filter, scope, listing))
+        .into_boxed()
+}
+
+/// The condition of [`filtered`], for queries that cannot start from a boxed one (a boxed query
+/// cannot be grouped).
+fn matching(filter: &LoanFilter, scope: Scope, listing: Listing) -> scope::Condition<loans::table> {
+    let mut parts: Vec<scope::Condition<loans::table>> =
+        vec![visible(scope, listing.include_deleted)];
+    let mut and = |part: scope::Condition<loans::table>| parts.push(part);
     if let Some(statuses) = &filter.status {
-        query = query.filter(loans::status.eq_any(statuses.clone()));
+        and(Box::new(loans::status.eq_any(statuses.clone())));
     }
     if let Some(union_id) = filter.union_id {
-        query = query.filter(loans::union_id.eq(union_id));
+        and(Box::new(loans::union_id.eq(union_id)));
     }
     if let Some(member) = filter.union_member_id {
-        query = query.filter(loans::union_member_id.eq(member));
+        and(Box::new(loans::union_member_id.eq(member)));
     }
     if let Some(officer) = filter.credit_officer_id {
-        query = query.filter(loans::assigned_officer_id.eq(officer));
+        and(Box::new(loans::assigned_officer_id.eq(officer)));
     }
     if let Some(product) = filter.loan_type_id {
-        query = query.filter(loans::loan_type_id.eq(product));
+        and(Box::new(loans::loan_type_id.eq(product)));
     }
     if let Some(from) = filter.created_from {
-        query = query.filter(loans::created_at.ge(from));
+        and(Box::new(loans::created_at.ge(from)));
     }
     if let Some(to) = filter.created_to {
-        query = query.filter(loans::created_at.le(to));
+        and(Box::new(loans::created_at.le(to)));
     }
     if let Some(min) = filter.principal_min {
-        query = query.filter(loans::principal_amount.ge(min));
+        and(Box::new(loans::principal_amount.ge(min)));
     }
     if let Some(max) = filter.principal_max {
-        query = query.filter(loans::principal_amount.le(max));
+        and(Box::new(loans::principal_amount.le(max)));
     }
     if let Some(pattern) = filter.search.as_deref().and_then(like_pattern) {
         let members = union_members::table.select(union_members::id).filter(
@@ -215,14 +223,17 @@ fn filtered(filter: &LoanFilter, scope: Scope, listing: Listing) -> loans::Boxed
         let unions = unions::table
             .select(unions::id)
             .filter(unions::name.ilike(pattern.clone()));
-        query = query.filter(
+        and(Box::new(
             loans::loan_number
                 .ilike(pattern)
                 .or(loans::union_member_id.eq_any(members))
                 .or(loans::union_id.eq_any(unions)),
-        );
+        ));
     }
-    query
+    parts
+        .into_iter()
+        .reduce(|all, part| Box::new(all.and(part)))
+        .unwrap_or_else(scope::always)
 }
 
 /// A loan by id, if it exists and is in scope (deleted ones only with `include_deleted`).
@@ -596,7 +607,7 @@ pub struct LoanSums {
 }
 
 /// The loans in scope that pass `filter` (the whole list, not a page), counted and summed per
-/// status: one statement (a `UNION ALL` of one aggregate per status, on the same filter).
+/// status present, in lifecycle order: one statement, grouped by status.
 pub async fn aggregate(
     conn: &mut DbConn,
     filter: &LoanFilter,
@@ -604,25 +615,6 @@ pub async fn aggregate(
     listing: Listing,
 ) -> QueryResult<Vec<(LoanStatus, i64, LoanSums)>> {
     use diesel::dsl::sum;
-    let part = |status: LoanStatus| {
-        filtered(filter, scope, listing)
-            .filter(loans::status.eq(status))
-            .select((
-                status.as_str().into_sql::<diesel::sql_types::Text>(),
-                count_star(),
-                sum(loans::principal_amount),
-                sum(loans::outstanding_amount),
-                sum(loans::processing_fee_amount),
-            ))
-    };
-    let query = part(LoanStatus::Draft)
-        .union_all(part(LoanStatus::PendingApproval))
-        .union_all(part(LoanStatus::Approved))
-        .union_all(part(LoanStatus::Active))
-        .union_all(part(LoanStatus::Completed))
-        .union_all(part(LoanStatus::Defaulted))
-        .union_all(part(LoanStatus::WrittenOff))
-        .union_all(part(LoanStatus::Canceled));
     type Row = (
         String,
         i64,
@@ -630,10 +622,20 @@ pub async fn aggregate(
         Option<Decimal>,
         Option<Decimal>,
     );
-    let rows: Vec<Row> = query.load(conn).await?;
-    Ok(rows
+    let rows: Vec<Row> = loans::table
+        .filter(matching(filter, scope, listing))
+        .group_by(loans::status)
+        .select((
+            loans::status,
+            count_star(),
+            sum(loans::principal_amount),
+            sum(loans::outstanding_amount),
+            sum(loans::processing_fee_amount),
+        ))
+        .load(conn)
+        .await?;
+    let mut groups: Vec<_> = rows
         .into_iter()
-        .filter(|row| row.1 > 0)
         .filter_map(|(status, count, principal, outstanding, fee)| {
             Some((
                 status.parse().ok()?,
@@ -645,5 +647,7 @@ pub async fn aggregate(
                 },
             ))
         })
-        .collect())
+        .collect();
+    groups.sort_by_key(|(status, _, _)| *status);
+    Ok(groups)
 }

@@ -1,15 +1,24 @@
 //! Two instances of the service on one database, as behind a load balancer: each with its own
 //! pool, loaders and rate limiters, sharing only PostgreSQL.
 
+use std::time::{Duration, Instant};
+
+use chrono::{TimeDelta, Utc};
+use millennium::clock::Clock;
+use millennium::db;
 use millennium::domain::Role;
 use millennium::jobs::{self, Outcome};
 
-use crate::support::TestApp;
+use crate::penalties::{loan_with_penalties, set_graces};
+use crate::support::db::server;
 use crate::support::factories::{DEFAULT_PASSWORD, UserFactory};
+use crate::support::money::assert_invariants;
+use crate::support::process::{Running, free_port, millennium};
+use crate::support::{Org, TestApp};
 
 /// A second instance on `first`'s database.
 async fn beside(first: &TestApp) -> TestApp {
-    let url = crate::support::db::server().url(&first.database);
+    let url = server().url(&first.database);
     TestApp::on_database(first.database.clone(), &url, &[]).await
 }
 
@@ -93,4 +102,132 @@ async fn two_instances_racing_for_the_daily_jobs_run_each_once() {
         let swept = swept.iter().filter(|swept| **swept).count();
         assert_eq!(swept, usize::from(round == 0), "round {round}");
     }
+}
+
+/// One row of a count.
+#[derive(diesel::QueryableByName)]
+struct Count {
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    n: i64,
+}
+
+async fn count(app: &TestApp, sql: &str) -> i64 {
+    use diesel_async::RunQueryDsl;
+    diesel::sql_query(sql)
+        .get_result::<Count>(&mut *app.conn().await)
+        .await
+        .expect("count")
+        .n
+}
+
+/// A real server process takes the day's penalty job and is killed with SIGKILL while posting
+/// the charges (held up by a lock the test keeps on `loan_charges`): it leaves nothing half
+/// done, its lease keeps other instances away until it runs out, and then another instance
+/// posts the day's penalties exactly once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_instance_killed_mid_job_leaves_nothing_and_another_completes_the_day() {
+    let app = TestApp::spawn().await;
+    // The process runs on the real clock: the loan was made twenty days ago, so that its ten
+    // days ended ten days ago and today's job owes it penalties.
+    app.clock.set(Utc::now() - TimeDelta::days(20));
+    let org = Org::new(&app).await;
+    set_graces(&app, &org, 0, 365).await;
+    let (_loan, end) = loan_with_penalties(&app, &org).await;
+    app.clock.set(Utc::now());
+    let today = app.clock.now().date_naive();
+    let lease = jobs::penalty_lease(today);
+
+    // Nothing may be added to loan_charges while this transaction lasts.
+    let url = server().url(&app.database);
+    let (blocker, connection) = tokio_postgres::connect(url.expose(), tokio_postgres::NoTls)
+        .await
+        .expect("connect");
+    tokio::spawn(connection);
+    blocker
+        .batch_execute("BEGIN; LOCK TABLE loan_charges IN SHARE MODE")
+        .await
+        .expect("lock");
+
+    let data_dir = tempfile::tempdir().expect("data dir");
+    let port = free_port().to_string();
+    let mut command = millennium(&[
+        ("DATABASE_URL", url.expose()),
+        ("DATA_DIR", &data_dir.path().display().to_string()),
+        ("JWT_SECRET", crate::support::app::JWT_SECRET),
+        ("PORT", &port),
+    ]);
+    command.arg("serve");
+    let mut process = Running::start(command);
+    let pid = process.child.id();
+
+    // Its scheduler runs at start: it takes today's lease and waits on the lock, mid-job.
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let mid_job = format!(
+        "SELECT count(*) AS n FROM job_leases WHERE name = '{lease}' AND completed_at IS NULL
+           AND holder LIKE '%:{pid}:%'
+           AND EXISTS (SELECT 1 FROM pg_stat_activity
+                       WHERE datname = current_database() AND wait_event_type = 'Lock')"
+    );
+    while count(&app, &mid_job).await == 0 {
+        process.drain();
+        assert!(
+            Instant::now() < deadline,
+            "the process never took the lease and waited on the lock:\n{}",
+            process.seen.join("\n")
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    process.kill_now();
+    blocker.batch_execute("ROLLBACK").await.expect("unlock");
+
+    // Its backend finds the client gone and rolls back: no charge was posted.
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while count(&app, "SELECT count(*) AS n FROM pg_stat_activity WHERE datname = current_database() AND state <> 'idle' AND pid <> pg_backend_pid()").await > 0 {
+        assert!(Instant::now() < deadline, "the killed process's backend lingers");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let charges = "SELECT count(*) AS n FROM loan_charges WHERE kind = 'PENALTY'";
+    assert_eq!(count(&app, charges).await, 0, "the killed job left charges");
+
+    // Its lease still holds: another instance leaves the day alone.
+    assert_eq!(
+        jobs::run_penalties_once(&app.state, "two")
+            .await
+            .expect("job"),
+        Outcome::NotOurs
+    );
+    // A quarter of an hour later the lease has run out (the penalty tests move the clock past
+    // an expiry; here the row is aged, as the real clock will not wait): the other instance
+    // posts the day's penalties, once.
+    diesel_async::RunQueryDsl::execute(
+        diesel::sql_query(format!(
+            "UPDATE job_leases SET expires_at = now() - interval '1 second' WHERE name = '{lease}'"
+        )),
+        &mut *app.conn().await,
+    )
+    .await
+    .expect("age the lease");
+    let Outcome::Ran(run) = jobs::run_penalties_once(&app.state, "two")
+        .await
+        .expect("job")
+    else {
+        panic!("the lease ran out: another instance runs the job")
+    };
+    let owed = (today - end).num_days();
+    assert!(owed >= 9, "ten days past the end: {owed}");
+    assert_eq!(i64::try_from(run.charges_posted).expect("count"), owed);
+    assert_eq!(count(&app, charges).await, owed);
+    assert!(
+        db::job_leases::is_completed(&mut *app.conn().await, &lease)
+            .await
+            .expect("lease")
+    );
+    assert_eq!(
+        jobs::run_penalties_once(&app.state, "three")
+            .await
+            .expect("job"),
+        Outcome::NotOurs,
+        "the day is done"
+    );
+    assert_invariants(&app).await;
 }

@@ -33,7 +33,7 @@ const WAIVE: &str = "mutation($id: ID!, $reason: String!) {
 
 /// An active loan of 1,000 over 10 days at 0% with a penalty of 50 a day, made today; its id
 /// and end date.
-async fn loan_with_penalties(app: &TestApp, org: &Org) -> (Value, NaiveDate) {
+pub(crate) async fn loan_with_penalties(app: &TestApp, org: &Org) -> (Value, NaiveDate) {
     let product = app
         .gql("mutation { createLoanType(input: {name: \"Daily\", minAmount: \"100\", maxAmount: \"5000\", termUnit: DAY, minTerm: 5, maxTerm: 30, defaultPenaltyFeePerDay: \"50\"}) { id } }")
         .by(&org.admin)
@@ -64,7 +64,7 @@ async fn loan_with_penalties(app: &TestApp, org: &Org) -> (Value, NaiveDate) {
     (loan["id"].clone(), end)
 }
 
-async fn set_graces(app: &TestApp, org: &Org, penalty: i64, default: i64) {
+pub(crate) async fn set_graces(app: &TestApp, org: &Org, penalty: i64, default: i64) {
     app.gql("mutation($input: UpdateCompanySettingsInput!) { updateCompanySettings(input: $input) { penaltyGraceDays } }")
         .var("input", json!({"penaltyGraceDays": penalty, "defaultGraceDays": default}))
         .by(&org.admin)

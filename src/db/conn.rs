@@ -11,6 +11,7 @@
 
 use std::pin::Pin;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::task::{Context, Poll};
 
 use diesel::QueryResult;
@@ -38,6 +39,9 @@ type InnerStream<'conn, 'query> = <Inner as AsyncConnectionCore>::Stream<'conn, 
 pub struct DbConn {
     inner: Inner,
     watch: Arc<Watch>,
+    /// Set when a statement failed because the connection is gone, so that the pool drops it
+    /// at once rather than lend it again before the driver has noticed.
+    lost: Arc<AtomicBool>,
     /// Behind a transaction-mode pooler: the `SET LOCAL`s every transaction starts with.
     pooler: Option<Arc<str>>,
 }
@@ -49,6 +53,7 @@ impl DbConn {
         Self {
             inner,
             watch,
+            lost: Arc::default(),
             pooler: None,
         }
     }
@@ -122,7 +127,7 @@ impl DbConn {
 impl SimpleAsyncConnection for DbConn {
     async fn batch_execute(&mut self, query: &str) -> QueryResult<()> {
         let _timing = self.watch.start();
-        self.inner.batch_execute(query).await
+        noting_loss(&self.lost, self.inner.batch_execute(query).await)
     }
 }
 
@@ -139,6 +144,7 @@ impl AsyncConnectionCore for DbConn {
         T::Query: QueryFragment<Self::Backend> + QueryId + 'query,
     {
         let timing = self.watch.start();
+        let lost = self.lost.clone();
         if let Some(begin) = self.lone_statement_begin() {
             let mut shared: &'conn Inner = &self.inner;
             // Pipelined: `BEGIN` goes out first, the statement right behind it.
@@ -151,8 +157,8 @@ impl AsyncConnectionCore for DbConn {
                     (Err(err), _) | (_, Err(err)) => Err(err),
                 };
                 // After a failure COMMIT rolls back, which is all that is wanted.
-                (&mut shared).batch_execute(POOLER_COMMIT).await?;
-                let rows = rows?;
+                noting_loss(&lost, (&mut shared).batch_execute(POOLER_COMMIT).await)?;
+                let rows = noting_loss(&lost, rows)?;
                 Ok(Timed {
                     rows: futures_util::stream::iter(rows.into_iter().map(Ok)).boxed(),
                     timing: Some(timing),
@@ -162,7 +168,7 @@ impl AsyncConnectionCore for DbConn {
         }
         let rows = self.inner.load(source);
         async move {
-            let rows = rows.await?;
+            let rows = noting_loss(&lost, rows.await)?;
             Ok(Timed {
                 rows,
                 timing: Some(timing),
@@ -179,6 +185,7 @@ impl AsyncConnectionCore for DbConn {
         T: QueryFragment<Self::Backend> + QueryId + 'query,
     {
         let timing = self.watch.start();
+        let lost = self.lost.clone();
         if let Some(begin) = self.lone_statement_begin() {
             let mut shared: &'conn Inner = &self.inner;
             let count = AsyncConnectionCore::execute_returning_count(&mut shared, source);
@@ -186,16 +193,16 @@ impl AsyncConnectionCore for DbConn {
                 let _timing = timing;
                 let begun = (&mut shared).batch_execute(&begin);
                 let (begun, count) = futures_util::future::join(begun, count).await;
-                (&mut shared).batch_execute(POOLER_COMMIT).await?;
-                begun?;
-                count
+                noting_loss(&lost, (&mut shared).batch_execute(POOLER_COMMIT).await)?;
+                noting_loss(&lost, begun)?;
+                noting_loss(&lost, count)
             }
             .boxed();
         }
         let count = self.inner.execute_returning_count(source);
         async move {
             let _timing = timing;
-            count.await
+            noting_loss(&lost, count.await)
         }
         .boxed()
     }
@@ -228,8 +235,18 @@ impl AsyncConnection for DbConn {
 
 impl PoolableConnection for DbConn {
     fn is_broken(&mut self) -> bool {
-        self.inner.is_broken()
+        self.lost.load(Ordering::Relaxed) || self.inner.is_broken()
     }
+}
+
+/// Notes in `lost` a result whose error means the connection is gone.
+fn noting_loss<T>(lost: &AtomicBool, result: QueryResult<T>) -> QueryResult<T> {
+    if let Err(err) = &result
+        && super::connection_lost(err)
+    {
+        lost.store(true, Ordering::Relaxed);
+    }
+    result
 }
 
 /// A statement's rows, with its timing: finished at the last row, or when the rows are dropped

@@ -315,6 +315,31 @@ pub async fn ping(pool: &DbPool) -> Result<(), anyhow::Error> {
     Ok(())
 }
 
+/// Whether a statement's error means its connection is gone: the driver could not send it, or
+/// PostgreSQL ended the connection under it with one of its "operator intervention" errors
+/// (SQLSTATE class 57: a shutdown, a crash restart, a terminated backend). The driver passes
+/// no SQLSTATE through diesel, so the message is read: PostgreSQL's own English text, as
+/// managed services and the embedded default send it.
+pub fn connection_lost(err: &DieselError) -> bool {
+    const ENDINGS: [&str; 5] = [
+        "terminating connection due to administrator command",
+        "terminating connection because of crash of another server process",
+        "terminating connection due to idle-session timeout",
+        "the database system is shutting down",
+        "the database system is in recovery mode",
+    ];
+    match err {
+        DieselError::DatabaseError(
+            DatabaseErrorKind::UnableToSendCommand | DatabaseErrorKind::ClosedConnection,
+            _,
+        ) => true,
+        DieselError::DatabaseError(_, info) => ENDINGS
+            .iter()
+            .any(|ending| info.message().starts_with(ending)),
+        _ => false,
+    }
+}
+
 /// Whether a pool error means the database cannot be reached right now (as opposed to a bug).
 pub fn pool_error_is_unavailability(err: &PoolError) -> bool {
     !matches!(err, PoolError::NoRuntimeSpecified)

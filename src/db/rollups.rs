@@ -239,6 +239,20 @@ impl Table {
             .replace("{loans}", loans)
     }
 
+    /// The `SET` list of an upsert that adds the incoming figures to the stored ones.
+    fn add_excluded(&self) -> String {
+        self.columns
+            .iter()
+            .map(|column| {
+                format!(
+                    "{column} = {name}.{column} + EXCLUDED.{column}",
+                    name = self.name
+                )
+            })
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+
     /// The statement that fills the table from every loan.
     fn fill(&self) -> String {
         format!(
@@ -457,25 +471,19 @@ fn difference<K: Ord, F: Sums>(
     changes
 }
 
+/// The array parameters `$1::<type>[]`, `$2::<type>[]`, … of `types`, in order.
+fn typed_arrays<'a>(types: impl IntoIterator<Item = &'a &'a str>) -> String {
+    types
+        .into_iter()
+        .enumerate()
+        .map(|(index, kind)| format!("${}::{kind}[]", index + 1))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 /// The upsert of `table` from arrays: `$1`, `$2` the keys, then one array per column of the
 /// types `types`.
 fn upsert(table: &Table, types: [&str; 2], column_types: &[&str]) -> String {
-    let arrays: Vec<String> = types
-        .iter()
-        .chain(column_types)
-        .enumerate()
-        .map(|(index, kind)| format!("${}::{kind}[]", index + 1))
-        .collect();
-    let add: Vec<String> = table
-        .columns
-        .iter()
-        .map(|column| {
-            format!(
-                "{column} = {name}.{column} + EXCLUDED.{column}",
-                name = table.name
-            )
-        })
-        .collect();
     format!(
         "INSERT INTO {name} ({key}, {other}, {columns})
          SELECT * FROM unnest({arrays})
@@ -484,8 +492,8 @@ fn upsert(table: &Table, types: [&str; 2], column_types: &[&str]) -> String {
         key = table.keys[0].1,
         other = table.keys[1].1,
         columns = table.columns.join(", "),
-        arrays = arrays.join(", "),
-        add = add.join(", "),
+        arrays = typed_arrays(types.iter().chain(column_types)),
+        add = table.add_excluded(),
     )
 }
 
@@ -493,28 +501,13 @@ fn upsert(table: &Table, types: [&str; 2], column_types: &[&str]) -> String {
 /// column, of the types `column_types`), and of their months from the same arrays, in key order:
 /// one statement.
 fn upsert_days_and_months(column_types: &[&str]) -> String {
-    let days = upsert(&DAYS, ["uuid", "date"], column_types);
-    let arrays: Vec<String> = ["uuid", "date"]
-        .iter()
-        .chain(column_types)
-        .enumerate()
-        .map(|(index, kind)| format!("${}::{kind}[]", index + 1))
-        .collect();
+    let keys = ["uuid", "date"];
+    let days = upsert(&DAYS, keys, column_types);
     let sums: Vec<String> = MONTHS
         .columns
         .iter()
         .zip(column_types)
         .map(|(column, kind)| format!("sum(c.{column})::{kind}"))
-        .collect();
-    let add: Vec<String> = MONTHS
-        .columns
-        .iter()
-        .map(|column| {
-            format!(
-                "{column} = {name}.{column} + EXCLUDED.{column}",
-                name = MONTHS.name
-            )
-        })
         .collect();
     format!(
         "WITH days AS ({days})
@@ -527,8 +520,8 @@ fn upsert_days_and_months(column_types: &[&str]) -> String {
         name = MONTHS.name,
         columns = MONTHS.columns.join(", "),
         sums = sums.join(", "),
-        arrays = arrays.join(", "),
-        add = add.join(", "),
+        arrays = typed_arrays(keys.iter().chain(column_types)),
+        add = MONTHS.add_excluded(),
     )
 }
 

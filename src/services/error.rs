@@ -91,10 +91,16 @@ impl From<DieselError> for ServiceError {
             DieselError::DatabaseError(DatabaseErrorKind::SerializationFailure, _) => {
                 Self::Contention
             }
-            DieselError::DatabaseError(
-                DatabaseErrorKind::UnableToSendCommand | DatabaseErrorKind::ClosedConnection,
-                _,
-            ) => Self::Unavailable(DATABASE_UNAVAILABLE.into()),
+            DieselError::DatabaseError(_, info) if crate::db::connection_lost(&err) => {
+                tracing::warn!(error = info.message(), "the database connection was lost");
+                Self::Unavailable(DATABASE_UNAVAILABLE.into())
+            }
+            // A primary turned standby (a failover) refuses writes until the service reaches
+            // the new primary.
+            DieselError::DatabaseError(DatabaseErrorKind::ReadOnlyTransaction, info) => {
+                tracing::warn!(error = info.message(), "the database refuses writes");
+                Self::Unavailable(DATABASE_UNAVAILABLE.into())
+            }
             DieselError::DatabaseError(kind, info) => {
                 match info.constraint_name().and_then(constraints::describe) {
                     Some(Violation::Conflict { field, message }) => Self::Conflict {
@@ -159,5 +165,42 @@ impl From<PoolError> for ServiceError {
 impl Retryable for ServiceError {
     fn is_serialization_failure(&self) -> bool {
         matches!(self, Self::Contention)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn database_error(kind: DatabaseErrorKind, message: &str) -> ServiceError {
+        DieselError::DatabaseError(kind, Box::new(message.to_owned())).into()
+    }
+
+    #[test]
+    fn a_connection_the_database_ends_is_unavailability_not_a_fault() {
+        for message in [
+            "terminating connection due to administrator command",
+            "terminating connection because of crash of another server process",
+            "the database system is shutting down",
+        ] {
+            assert!(
+                matches!(
+                    database_error(DatabaseErrorKind::Unknown, message),
+                    ServiceError::Unavailable(_)
+                ),
+                "{message}"
+            );
+        }
+        assert!(matches!(
+            database_error(
+                DatabaseErrorKind::ReadOnlyTransaction,
+                "cannot execute INSERT in a read-only transaction"
+            ),
+            ServiceError::Unavailable(_)
+        ));
+        assert!(matches!(
+            database_error(DatabaseErrorKind::Unknown, "division by zero"),
+            ServiceError::Internal(_)
+        ));
     }
 }

@@ -28,7 +28,7 @@ use futures_util::future::BoxFuture;
 use futures_util::{FutureExt, Stream, StreamExt, TryStreamExt};
 use scoped_futures::ScopedBoxFuture;
 
-use super::endpoint::POOLER_COMMIT;
+use super::endpoint::{POOLER_COMMIT, POOLER_SAVEPOINT, POOLER_UNDO};
 use super::instrument::{Timing, Watch};
 
 /// The driver's connection and the row stream it answers a query with.
@@ -63,12 +63,15 @@ impl DbConn {
     /// is free. Nothing may then outlive a transaction:
     ///
     /// - A statement outside one runs in a transaction of its own (`BEGIN`, sent together with
-    ///   the statement, and `COMMIT` after its last row), so that the driver's prepared
+    ///   the statement, and `COMMIT` after its last row, or after a failure `ROLLBACK TO` a
+    ///   savepoint taken at the start, then `ROLLBACK`), so that the driver's prepared
     ///   statement is parsed, bound and closed on one server connection.
     /// - Settings are `SET LOCAL`, `settings`, at the start of every transaction, instead of
     ///   once per session.
-    /// - A transaction that commits first drops the prepared statements it made (`DEALLOCATE
-    ///   ALL`), so that none is left on the server connection for another client to trip on.
+    /// - A transaction drops the prepared statements it made (`DEALLOCATE ALL`) before it
+    ///   commits, or after a failure once it has rolled back to its starting savepoint (an
+    ///   aborted transaction accepts no `DEALLOCATE`), so that none is left on the server
+    ///   connection for another client to trip on.
     ///
     /// A lone statement's rows are read in full before the `COMMIT`.
     pub fn behind_pooler(mut self, settings: &str) -> Self {
@@ -83,7 +86,7 @@ impl DbConn {
             AnsiTransactionManager::transaction_manager_status_mut(&mut self.inner)
                 .transaction_depth()
                 .map_or(true, |depth| depth.is_some());
-        (!in_transaction).then(|| format!("BEGIN; {settings}"))
+        (!in_transaction).then(|| format!("BEGIN; {settings}; {POOLER_SAVEPOINT}"))
     }
 
     /// Runs `body` in a transaction of `isolation`: committed when it returns `Ok`, rolled back
@@ -101,7 +104,7 @@ impl DbConn {
     {
         match &self.pooler {
             Some(settings) => {
-                let begin = format!("{}; {settings}", isolation.begin_sql());
+                let begin = format!("{}; {settings}; {POOLER_SAVEPOINT}", isolation.begin_sql());
                 AnsiTransactionManager::begin_transaction_sql(self, &begin).await?;
             }
             None => {
@@ -117,6 +120,12 @@ impl DbConn {
                 Ok(value)
             }
             Err(err) => {
+                if self.pooler.is_some() {
+                    // The statements it prepared go first, while the pooler still lends this
+                    // transaction's server connection.
+                    let undone = self.inner.batch_execute(POOLER_UNDO).await;
+                    noting_loss(&self.lost, undone)?;
+                }
                 AnsiTransactionManager::rollback_transaction(self).await?;
                 Err(err)
             }
@@ -156,9 +165,14 @@ impl AsyncConnectionCore for DbConn {
                     (Ok(()), Ok(rows)) => rows.try_collect().await,
                     (Err(err), _) | (_, Err(err)) => Err(err),
                 };
-                // After a failure COMMIT rolls back, which is all that is wanted.
-                noting_loss(&lost, (&mut shared).batch_execute(POOLER_COMMIT).await)?;
-                let rows = noting_loss(&lost, rows)?;
+                let rows = noting_loss(&lost, rows);
+                if let Err(err) = (&mut shared).batch_execute(&lone_end(rows.is_ok())).await {
+                    // Its transaction may still be open: the connection is not lent again.
+                    lost.store(true, Ordering::Relaxed);
+                    rows?;
+                    return Err(err);
+                }
+                let rows = rows?;
                 Ok(Timed {
                     rows: futures_util::stream::iter(rows.into_iter().map(Ok)).boxed(),
                     timing: Some(timing),
@@ -193,9 +207,14 @@ impl AsyncConnectionCore for DbConn {
                 let _timing = timing;
                 let begun = (&mut shared).batch_execute(&begin);
                 let (begun, count) = futures_util::future::join(begun, count).await;
-                noting_loss(&lost, (&mut shared).batch_execute(POOLER_COMMIT).await)?;
-                noting_loss(&lost, begun)?;
-                noting_loss(&lost, count)
+                let count = noting_loss(&lost, begun.and(count));
+                if let Err(err) = (&mut shared).batch_execute(&lone_end(count.is_ok())).await {
+                    // Its transaction may still be open: the connection is not lent again.
+                    lost.store(true, Ordering::Relaxed);
+                    count?;
+                    return Err(err);
+                }
+                count
             }
             .boxed();
         }
@@ -236,6 +255,16 @@ impl AsyncConnection for DbConn {
 impl PoolableConnection for DbConn {
     fn is_broken(&mut self) -> bool {
         self.lost.load(Ordering::Relaxed) || self.inner.is_broken()
+    }
+}
+
+/// What ends a lone statement's own transaction behind a pooler: a commit, or after a failure
+/// the undoing of its savepoint and a rollback.
+fn lone_end(succeeded: bool) -> std::borrow::Cow<'static, str> {
+    if succeeded {
+        POOLER_COMMIT.into()
+    } else {
+        format!("{POOLER_UNDO}; ROLLBACK").into()
     }
 }
 

@@ -124,6 +124,15 @@ impl Endpoint {
 /// statements are dropped before the server connection goes back to the pooler's other clients.
 pub const POOLER_COMMIT: &str = "DEALLOCATE ALL; COMMIT";
 
+/// Where every transaction behind a transaction-mode pooler starts: a failed statement leaves
+/// the transaction aborted, where PostgreSQL accepts no `DEALLOCATE`; rolling back to this
+/// savepoint first lets the prepared statements be dropped on the same server connection.
+pub const POOLER_SAVEPOINT: &str = "SAVEPOINT millennium_pooler";
+
+/// What undoes a failed statement behind a transaction-mode pooler before the transaction's
+/// `ROLLBACK` (see [`POOLER_SAVEPOINT`]).
+pub const POOLER_UNDO: &str = "ROLLBACK TO SAVEPOINT millennium_pooler; DEALLOCATE ALL";
+
 /// `err` and each error that caused it, joined by `: `; a certificate this module refused is
 /// given by its reason alone (rustls would show it as a debug dump).
 fn with_causes(err: &(dyn std::error::Error + 'static)) -> String {

@@ -7,6 +7,7 @@ use std::collections::HashMap;
 use millennium::config::Config;
 use millennium::server::{Database, prepare_schema};
 use rust_decimal::Decimal;
+use scoped_futures::ScopedFutureExt;
 
 use crate::support::db::server;
 use crate::support::money::{active_loan, assert_invariants, repay};
@@ -133,6 +134,38 @@ async fn the_api_works_through_pgbouncer_in_transaction_mode() {
             "loan {id}"
         );
     }
+
+    // A statement that fails behind the pooler, alone or in a transaction, leaves its
+    // connection usable: no transaction is left open and aborted on the pooler's side.
+    {
+        use diesel_async::RunQueryDsl;
+        let failing = "SELECT 1 / (random() * 0)::int";
+        let mut conn = app.conn().await;
+        for _ in 0..3 {
+            let failed = diesel::sql_query(failing).execute(&mut *conn).await;
+            assert!(failed.is_err());
+            diesel::sql_query("SELECT 1")
+                .execute(&mut *conn)
+                .await
+                .expect("the next statement runs");
+        }
+        let failed: Result<(), diesel::result::Error> = conn
+            .run_transaction(millennium::db::Isolation::ReadCommitted, |conn| {
+                async move {
+                    diesel::sql_query("SELECT 1").execute(conn).await?;
+                    diesel::sql_query(failing).execute(conn).await?;
+                    Ok(())
+                }
+                .scope_boxed()
+            })
+            .await;
+        assert!(failed.is_err());
+        diesel::sql_query("SELECT 1")
+            .execute(&mut *conn)
+            .await
+            .expect("the next statement runs");
+    }
+
     assert!(
         bouncer.log().contains("login attempt"),
         "the pool's connections went through PgBouncer:\n{}",

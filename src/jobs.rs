@@ -66,21 +66,39 @@ pub async fn run_penalties_once(state: &AppState, holder: &str) -> anyhow::Resul
 }
 
 async fn penalties_once(state: &AppState, holder: &str) -> anyhow::Result<Outcome> {
+    let today = state.clock.now().date_naive();
+    let ran = under_lease(state, &penalty_lease(today), holder, || async {
+        charges::post_penalties(state, today)
+            .await
+            .map_err(|err| anyhow::anyhow!("the penalty job failed: {err}"))
+    })
+    .await?;
+    Ok(ran.map_or(Outcome::NotOurs, Outcome::Ran))
+}
+
+/// Runs `job` under the lease `name` — taken for [`LEASE`], marked completed when `job`
+/// succeeds — unless another instance has completed that lease or holds it (`None`).
+async fn under_lease<T, F, Fut>(
+    state: &AppState,
+    name: &str,
+    holder: &str,
+    job: F,
+) -> anyhow::Result<Option<T>>
+where
+    F: FnOnce() -> Fut,
+    Fut: std::future::Future<Output = anyhow::Result<T>>,
+{
     let now = state.clock.now();
-    let today = now.date_naive();
-    let name = penalty_lease(today);
     {
         let mut conn = state.db.get().await?;
-        if !db::job_leases::acquire(&mut conn, &name, holder, now + LEASE, now).await? {
-            return Ok(Outcome::NotOurs);
+        if !db::job_leases::acquire(&mut conn, name, holder, now + LEASE, now).await? {
+            return Ok(None);
         }
     }
-    let run = charges::post_penalties(state, today)
-        .await
-        .map_err(|err| anyhow::anyhow!("the penalty job failed: {err}"))?;
+    let done = job().await?;
     let mut conn = state.db.get().await?;
-    db::job_leases::complete(&mut conn, &name, holder, state.clock.now()).await?;
-    Ok(Outcome::Ran(run))
+    db::job_leases::complete(&mut conn, name, holder, state.clock.now()).await?;
+    Ok(Some(done))
 }
 
 /// Stored documents younger than this are never swept: an upload writes its object a moment
@@ -109,19 +127,13 @@ pub async fn run_cleanup_once(
 }
 
 async fn cleanup_once(state: &AppState, holder: &str) -> anyhow::Result<Option<OrphanSweep>> {
-    let now = state.clock.now();
-    let name = cleanup_lease(now.date_naive());
-    let mut conn = state.db.get().await?;
-    if !db::job_leases::acquire(&mut conn, &name, holder, now + LEASE, now).await? {
-        return Ok(None);
-    }
-    drop(conn);
-    let sweep = documents::remove_orphans(state, ORPHAN_AGE)
-        .await
-        .map_err(|err| anyhow::anyhow!("the cleanup job failed: {err}"))?;
-    let mut conn = state.db.get().await?;
-    db::job_leases::complete(&mut conn, &name, holder, state.clock.now()).await?;
-    Ok(Some(sweep))
+    let name = cleanup_lease(state.clock.now().date_naive());
+    under_lease(state, &name, holder, || async {
+        documents::remove_orphans(state, ORPHAN_AGE)
+            .await
+            .map_err(|err| anyhow::anyhow!("the cleanup job failed: {err}"))
+    })
+    .await
 }
 
 /// Sessions are kept this long after they end (expire or are revoked).
@@ -170,25 +182,29 @@ pub async fn run_retention_once(
 
 async fn retention_once(state: &AppState, holder: &str) -> anyhow::Result<Option<RetentionRun>> {
     let now = state.clock.now();
-    let name = retention_lease(now.date_naive());
-    let mut conn = state.db.get().await?;
-    if !db::job_leases::acquire(&mut conn, &name, holder, now + LEASE, now).await? {
-        return Ok(None);
-    }
-    let kept = state.config.retention;
-    let days = |days: u32| (days > 0).then(|| now - TimeDelta::days(i64::from(days)));
-    let mut run = RetentionRun {
-        sessions: delete_before(&mut conn, Kept::EndedSessions, now - ENDED_SESSIONS_KEPT).await?,
-        ..RetentionRun::default()
-    };
-    if let Some(cutoff) = days(kept.login_history_days) {
-        run.login_history = delete_before(&mut conn, Kept::LoginHistory, cutoff).await?;
-    }
-    if let Some(cutoff) = days(kept.audit_days) {
-        run.audit_logs = delete_before(&mut conn, Kept::AuditLogs, cutoff).await?;
-    }
-    db::job_leases::complete(&mut conn, &name, holder, state.clock.now()).await?;
-    Ok(Some(run))
+    under_lease(
+        state,
+        &retention_lease(now.date_naive()),
+        holder,
+        || async {
+            let mut conn = state.db.get().await?;
+            let kept = state.config.retention;
+            let days = |days: u32| (days > 0).then(|| now - TimeDelta::days(i64::from(days)));
+            let mut run = RetentionRun {
+                sessions: delete_before(&mut conn, Kept::EndedSessions, now - ENDED_SESSIONS_KEPT)
+                    .await?,
+                ..RetentionRun::default()
+            };
+            if let Some(cutoff) = days(kept.login_history_days) {
+                run.login_history = delete_before(&mut conn, Kept::LoginHistory, cutoff).await?;
+            }
+            if let Some(cutoff) = days(kept.audit_days) {
+                run.audit_logs = delete_before(&mut conn, Kept::AuditLogs, cutoff).await?;
+            }
+            Ok(run)
+        },
+    )
+    .await
 }
 
 /// A name for this instance in `job_leases`: host, process and a random part.

@@ -22,6 +22,7 @@ use crate::support::app::Session;
 use crate::support::db::server;
 use crate::support::money::assert_invariants;
 use crate::support::process::{Running, millennium};
+use crate::support::records::wait_for_quiet_database;
 
 #[derive(diesel::QueryableByName)]
 struct Line {
@@ -404,35 +405,6 @@ fn cli(app: &TestApp, args: &[&str]) -> std::process::Command {
     ]);
     command.args(args);
     command
-}
-
-/// Waits until no other connection is busy in the app's database (a killed client's backend
-/// has rolled back and gone).
-async fn wait_for_quiet_database(app: &TestApp) {
-    #[derive(diesel::QueryableByName)]
-    struct Count {
-        #[diesel(sql_type = diesel::sql_types::BigInt)]
-        n: i64,
-    }
-    let deadline = Instant::now() + Duration::from_secs(30);
-    loop {
-        let count: Count = diesel::sql_query(
-            "SELECT count(*) AS n FROM pg_stat_activity
-              WHERE datname = current_database() AND pid <> pg_backend_pid()
-                AND state <> 'idle'",
-        )
-        .get_result(&mut app.conn().await)
-        .await
-        .expect("activity");
-        if count.n == 0 {
-            return;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "the killed restore's session lingers"
-        );
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
 }
 
 /// Changes the data after a backup: the "old" data that a restore replaces.

@@ -196,15 +196,11 @@ async fn a_connection_ended_under_a_statement_answers_service_unavailable() {
     app.gql(unions).by(&admin).send().await.data();
 
     // The list waits on a lock the test holds; its backend is then terminated.
-    let url = crate::support::db::server().url(&app.database);
-    let (holder, connection) = tokio_postgres::connect(url.expose(), tokio_postgres::NoTls)
-        .await
-        .expect("connect");
-    tokio::spawn(connection);
-    holder
-        .batch_execute("BEGIN; LOCK TABLE unions IN ACCESS EXCLUSIVE MODE")
-        .await
-        .expect("lock");
+    let holder = crate::support::db::holding_lock(
+        &app.database,
+        "LOCK TABLE unions IN ACCESS EXCLUSIVE MODE",
+    )
+    .await;
     let terminate = async {
         let started = Instant::now();
         loop {

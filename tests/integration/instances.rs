@@ -10,10 +10,11 @@ use millennium::domain::Role;
 use millennium::jobs::{self, Outcome};
 
 use crate::penalties::{loan_with_penalties, set_graces};
-use crate::support::db::server;
+use crate::support::db::{holding_lock, server};
 use crate::support::factories::{DEFAULT_PASSWORD, UserFactory};
 use crate::support::money::assert_invariants;
 use crate::support::process::{Running, free_port, millennium};
+use crate::support::records::{count, wait_for_quiet_database};
 use crate::support::{Org, TestApp};
 
 /// A second instance on `first`'s database.
@@ -104,22 +105,6 @@ async fn two_instances_racing_for_the_daily_jobs_run_each_once() {
     }
 }
 
-/// One row of a count.
-#[derive(diesel::QueryableByName)]
-struct Count {
-    #[diesel(sql_type = diesel::sql_types::BigInt)]
-    n: i64,
-}
-
-async fn count(app: &TestApp, sql: &str) -> i64 {
-    use diesel_async::RunQueryDsl;
-    diesel::sql_query(sql)
-        .get_result::<Count>(&mut *app.conn().await)
-        .await
-        .expect("count")
-        .n
-}
-
 /// A real server process takes the day's penalty job and is killed with SIGKILL while posting
 /// the charges (held up by a lock the test keeps on `loan_charges`): it leaves nothing half
 /// done, its lease keeps other instances away until it runs out, and then another instance
@@ -138,15 +123,8 @@ async fn an_instance_killed_mid_job_leaves_nothing_and_another_completes_the_day
     let lease = jobs::penalty_lease(today);
 
     // Nothing may be added to loan_charges while this transaction lasts.
+    let blocker = holding_lock(&app.database, "LOCK TABLE loan_charges IN SHARE MODE").await;
     let url = server().url(&app.database);
-    let (blocker, connection) = tokio_postgres::connect(url.expose(), tokio_postgres::NoTls)
-        .await
-        .expect("connect");
-    tokio::spawn(connection);
-    blocker
-        .batch_execute("BEGIN; LOCK TABLE loan_charges IN SHARE MODE")
-        .await
-        .expect("lock");
 
     let data_dir = tempfile::tempdir().expect("data dir");
     let port = free_port().to_string();
@@ -181,11 +159,7 @@ async fn an_instance_killed_mid_job_leaves_nothing_and_another_completes_the_day
     blocker.batch_execute("ROLLBACK").await.expect("unlock");
 
     // Its backend finds the client gone and rolls back: no charge was posted.
-    let deadline = Instant::now() + Duration::from_secs(30);
-    while count(&app, "SELECT count(*) AS n FROM pg_stat_activity WHERE datname = current_database() AND state <> 'idle' AND pid <> pg_backend_pid()").await > 0 {
-        assert!(Instant::now() < deadline, "the killed process's backend lingers");
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    wait_for_quiet_database(&app).await;
     let charges = "SELECT count(*) AS n FROM loan_charges WHERE kind = 'PENALTY'";
     assert_eq!(count(&app, charges).await, 0, "the killed job left charges");
 

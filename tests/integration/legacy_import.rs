@@ -7,7 +7,7 @@
 use std::path::{Path, PathBuf};
 
 use diesel::QueryableByName;
-use diesel::sql_types::{BigInt, Numeric, Text};
+use diesel::sql_types::{Numeric, Text};
 use diesel_async::RunQueryDsl;
 use millennium::backup::progress::Progress;
 use millennium::legacy::import::{self, ImportError, Importer};
@@ -21,6 +21,7 @@ use crate::support::TestApp;
 use crate::support::factories::UserFactory;
 use crate::support::money::assert_invariants;
 use crate::support::process::{millennium, run};
+use crate::support::records::count;
 use millennium::domain::Role;
 
 /// The sample, when it is there.
@@ -48,20 +49,6 @@ fn importer() -> Importer {
 async fn import_file(app: &TestApp, path: &Path, dry_run: bool) -> Result<Summary, ImportError> {
     let quiet = Progress::quiet();
     import::import(&app.state, path, &importer(), dry_run, [&quiet, &quiet]).await
-}
-
-#[derive(QueryableByName)]
-struct Count {
-    #[diesel(sql_type = BigInt)]
-    n: i64,
-}
-
-async fn count(app: &TestApp, sql: &str) -> i64 {
-    let rows: Vec<Count> = diesel::sql_query(sql)
-        .load(&mut app.conn().await)
-        .await
-        .expect("count");
-    rows[0].n
 }
 
 #[derive(QueryableByName)]

@@ -4,6 +4,7 @@
 use diesel_async::RunQueryDsl;
 use millennium::jobs::{self, RetentionRun};
 
+use crate::support::records::count;
 use crate::support::{TestApp, UserFactory};
 
 /// Rows of every kind, some past their period and some not; the ones that differ by setting
@@ -65,17 +66,8 @@ async fn history(app: &TestApp) {
     }
 }
 
-async fn count(app: &TestApp, table: &str) -> i64 {
-    #[derive(diesel::QueryableByName)]
-    struct Count {
-        #[diesel(sql_type = diesel::sql_types::BigInt)]
-        n: i64,
-    }
-    let counted: Count = diesel::sql_query(format!("SELECT count(*) AS n FROM {table}"))
-        .get_result(&mut *app.conn().await)
-        .await
-        .expect("count");
-    counted.n
+async fn rows(app: &TestApp, table: &str) -> i64 {
+    count(app, &format!("SELECT count(*) AS n FROM {table}")).await
 }
 
 #[tokio::test]
@@ -83,9 +75,9 @@ async fn the_daily_retention_job_deletes_what_is_past_its_period_once_a_day() {
     let app = TestApp::spawn().await;
     history(&app).await;
     let (sessions, logins, audit) = (
-        count(&app, "staff_sessions").await,
-        count(&app, "user_login_history").await,
-        count(&app, "audit_logs").await,
+        rows(&app, "staff_sessions").await,
+        rows(&app, "user_login_history").await,
+        rows(&app, "audit_logs").await,
     );
 
     let run = jobs::run_retention_once(&app.state, "one")
@@ -101,9 +93,9 @@ async fn the_daily_retention_job_deletes_what_is_past_its_period_once_a_day() {
         },
         "by default the audit trail is kept forever"
     );
-    assert_eq!(count(&app, "staff_sessions").await, sessions - 2);
-    assert_eq!(count(&app, "user_login_history").await, logins - 1);
-    assert_eq!(count(&app, "audit_logs").await, audit);
+    assert_eq!(rows(&app, "staff_sessions").await, sessions - 2);
+    assert_eq!(rows(&app, "user_login_history").await, logins - 1);
+    assert_eq!(rows(&app, "audit_logs").await, audit);
     assert_eq!(
         jobs::run_retention_once(&app.state, "two")
             .await

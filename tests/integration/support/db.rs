@@ -237,3 +237,18 @@ async fn prepare_template(server: &TestServer) {
             .expect("drop the spare template");
     }
 }
+
+/// A connection of its own to `database` that has begun a transaction with `lock` (a `LOCK
+/// TABLE …`): what the service needs waits until `ROLLBACK` is sent on it.
+pub async fn holding_lock(database: &str, lock: &str) -> tokio_postgres::Client {
+    let url = server().url(database);
+    let (holder, connection) = tokio_postgres::connect(url.expose(), tokio_postgres::NoTls)
+        .await
+        .expect("connect");
+    tokio::spawn(connection);
+    holder
+        .batch_execute(&format!("BEGIN; {lock}"))
+        .await
+        .expect("lock");
+    holder
+}

@@ -1,4 +1,5 @@
-//! Reading what the service wrote, for assertions: audit rows and the login history.
+//! Reading what the service wrote, for assertions: audit rows, the login history, counts and
+//! the database's own activity.
 
 use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
@@ -6,6 +7,37 @@ use millennium::db::audit_logs::AuditLog;
 use millennium::db::schema::{audit_logs, user_login_history};
 
 use super::TestApp;
+
+#[derive(QueryableByName)]
+struct Count {
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    n: i64,
+}
+
+/// The number a query answers in a column `n`, as `SELECT count(*) AS n FROM …`.
+pub async fn count(app: &TestApp, sql: &str) -> i64 {
+    diesel::sql_query(sql)
+        .get_result::<Count>(&mut app.conn().await)
+        .await
+        .expect("count")
+        .n
+}
+
+/// Waits until no other connection is busy in the app's database: a killed client's backend
+/// has rolled back and gone.
+pub async fn wait_for_quiet_database(app: &TestApp) {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    let busy = "SELECT count(*) AS n FROM pg_stat_activity
+                 WHERE datname = current_database() AND pid <> pg_backend_pid()
+                   AND state <> 'idle'";
+    while count(app, busy).await > 0 {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "a killed client's session lingers"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+}
 
 /// The actions of the audit log, oldest first.
 pub async fn audit_actions(app: &TestApp) -> Vec<String> {
